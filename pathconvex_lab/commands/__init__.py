@@ -1,0 +1,1 @@
+"""Subcommands of ``pathconvex-lab``; each module exposes ``register(subparsers)``."""

@@ -1,0 +1,523 @@
+"""Parallel ReLU networks and the one-pass l2 path norm (MATH.md §3.1, §4.1-§4.2).
+
+A :class:`ParallelReLUNet` is a sum of ``K`` scalar-output ReLU sub-networks of depth ``L``::
+
+    f(X) = sum_k h^(k)_{L-1}(X) * out[k],   h_0 = X,   h_l = relu(h_{l-1} W_lk (+ b_lk)),
+
+with ``W_lk`` of shape ``(m_{l-1}, m_l)``, ``m_0 = d`` and ``m_{L-1} = 1``. All sub-networks are
+evaluated together with batched matrix products (weights stored as ``(K, m_{l-1}, m_l)``), so
+there is no Python loop over ``K``. Its regularizer is the l2 path norm
+``R = sum_k sqrt(sum over paths of the product of squared weights)`` (Neyshabur's phi_2 per
+sub-network), computed in one pass by pushing a vector of ones through the squared weights.
+
+Devices are resolved at call time (:func:`resolve_device`); nothing here probes a GPU at import.
+Files are written and read with ``numpy.savez`` / ``numpy.load(allow_pickle=False)`` plus JSON
+metadata, so loading a file never executes code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import zipfile
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ._validate import check_choice, check_int, check_matrix, check_positive, check_targets
+from .errors import InputError
+
+REGULARIZERS = ("path", "weight_decay")
+_FORMAT = "pathconvex_lab.ParallelReLUNet"
+_FORMAT_VERSION = 1
+
+
+# --------------------------------------------------------------------------- devices, dtypes
+
+
+def resolve_device(device: Any = "auto") -> torch.device:
+    """Return a usable :class:`torch.device`, probing availability now (never at import).
+
+    ``"auto"`` picks CUDA, then Apple MPS, then CPU. An explicit ``"cuda"``/``"cuda:i"`` or
+    ``"mps"`` that is not available raises InputError naming the device.
+    """
+    if isinstance(device, torch.device):
+        dev = device
+    elif isinstance(device, str):
+        if device == "auto":
+            if torch.cuda.is_available():
+                return torch.device("cuda")
+            mps = getattr(torch.backends, "mps", None)
+            if mps is not None and mps.is_available():
+                return torch.device("mps")
+            return torch.device("cpu")
+        try:
+            dev = torch.device(device)
+        except (RuntimeError, ValueError):
+            raise InputError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:<i>' or 'mps'; got {device!r}") from None
+    else:
+        raise InputError(f"device must be a string such as 'auto', 'cpu' or 'cuda', or a torch.device; got {device!r}")
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise InputError(f"device {device!r} was requested but CUDA is not available here; use 'auto' or 'cpu'")
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise InputError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
+    elif dev.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            raise InputError(f"device {device!r} was requested but MPS is not available here; use 'auto' or 'cpu'")
+    elif dev.type != "cpu":
+        raise InputError(f"device must be 'auto', 'cpu', 'cuda' or 'mps'; got {device!r}")
+    return dev
+
+
+def as_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:
+    """Turn ``torch.float32/float64``, ``"float32"/"float64"`` or a numpy float dtype into a torch dtype."""
+    if isinstance(dtype, torch.dtype):
+        if dtype in (torch.float32, torch.float64):
+            return dtype
+    else:
+        try:
+            np_dtype = np.dtype(dtype)
+        except TypeError:
+            np_dtype = None
+        if np_dtype == np.float32:
+            return torch.float32
+        if np_dtype == np.float64:
+            return torch.float64
+    raise InputError(f"{name} must be float32 or float64 (torch dtype, numpy dtype or string); got {dtype!r}")
+
+
+# --------------------------------------------------------------------------- numpy path norm
+
+
+def path_norm(weights: Sequence[Any], biases: Sequence[Any] | None = None) -> float:
+    """l2 path norm of ONE sub-network, MATH.md §4.2 (one pass, no path enumeration).
+
+    ``weights = [W1 (d, m1), W2 (m1, m2), ..., W_{L-1} (m_{L-2}, m_{L-1}), w_L]`` where the output
+    weights ``w_L`` have shape ``(m_{L-1},)`` or ``(m_{L-1}, 1)`` or are a scalar when
+    ``m_{L-1} = 1``. Optional ``biases = [b1 (m1,), ..., b_{L-1} (m_{L-1},)]`` of the hidden layers.
+    Returns ``sqrt(1^T W1^2 W2^2 ... W_{L-1}^2 w_L^2)`` (squares elementwise), where a bias adds
+    ``b_l^2`` to the running row vector after layer ``l``.
+    """
+    if len(weights) < 2:
+        raise InputError(f"weights must hold at least W1 and the output weights (depth >= 2); got {len(weights)} array(s)")
+    hidden = [check_matrix(W, f"weights[{i}]") for i, W in enumerate(weights[:-1])]
+    if biases is not None and len(biases) != len(hidden):
+        raise InputError(f"biases must hold one vector per hidden layer ({len(hidden)}); got {len(biases)}")
+    z = np.ones(hidden[0].shape[0])
+    for i, W in enumerate(hidden):
+        if W.shape[0] != z.shape[0]:
+            raise InputError(f"weights[{i}] must have {z.shape[0]} rows to follow the previous layer; got shape {W.shape}")
+        z = z @ W**2
+        if biases is not None:
+            b = np.asarray(biases[i], dtype=np.float64).reshape(-1)
+            if b.shape[0] != W.shape[1]:
+                raise InputError(f"biases[{i}] must have {W.shape[1]} entries; got shape {np.shape(biases[i])}")
+            z = z + b**2
+    w_out = np.asarray(weights[-1], dtype=np.float64).reshape(-1)
+    if w_out.shape[0] != z.shape[0]:
+        raise InputError(f"weights[-1] (output weights) must have {z.shape[0]} entries; got shape {np.shape(weights[-1])}")
+    return float(np.sqrt(z @ w_out**2))
+
+
+class _SafeSqrt(torch.autograd.Function):
+    """``sqrt`` whose gradient at 0 is 0 (a valid subgradient of the path norm there).
+
+    The path norm's gradient stays bounded near 0 (|dR/dW| <= |w_L| sqrt(downstream)), so no
+    ``eps`` smoothing is needed and reported values are exact.
+    """
+
+    @staticmethod
+    def forward(ctx: Any, z: torch.Tensor) -> torch.Tensor:
+        root = torch.sqrt(z)
+        ctx.save_for_backward(root)
+        return root
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
+        (root,) = ctx.saved_tensors
+        positive = root > 0
+        return torch.where(positive, grad * 0.5 / torch.where(positive, root, torch.ones_like(root)), torch.zeros_like(grad))
+
+
+def safe_sqrt(z: torch.Tensor) -> torch.Tensor:
+    """Elementwise sqrt of a non-negative tensor with gradient 0 where ``z == 0`` (see :class:`_SafeSqrt`)."""
+    return _SafeSqrt.apply(z)
+
+
+# --------------------------------------------------------------------------- the module
+
+
+def _check_widths(widths: Any) -> tuple[int, ...]:
+    try:
+        ws = tuple(widths)
+    except TypeError:
+        raise InputError(f"widths must be a sequence (d, m1, ..., m_(L-1)) of positive integers; got {widths!r}") from None
+    if len(ws) < 2:
+        raise InputError(f"widths must have length >= 2 (depth L = len(widths) >= 2), e.g. (d, 1) or (d, m1, 1); got {ws}")
+    out = tuple(check_int(w, f"widths[{i}]", minimum=1) for i, w in enumerate(ws))
+    if out[-1] != 1:
+        raise InputError(f"widths[-1] must be 1 (each sub-network has a scalar output, m_(L-1) = 1); got widths {out}")
+    return out
+
+
+class ParallelReLUNet(torch.nn.Module):
+    """f(X) = sum_k h^(k)_{L-1}(X) * out[k], h_0 = X, h_l = relu(h_{l-1} W_lk (+ b_lk)), MATH §4.1.
+
+    Parameters
+    ----------
+    widths : ``(d, m1, ..., m_{L-1})`` with ``m_{L-1} = 1``; depth ``L = len(widths)``.
+        ``(d, 1)`` is a two-layer net with ``K`` hidden neurons; ``(d, m1, 1)`` the three-layer
+        network of MATH §3.1.
+    num_subnets : ``K`` (0 gives the zero function).
+    hidden_bias : add a bias ``b_lk`` of shape ``(K, 1, m_l)`` to every hidden layer (the usual
+        convention is instead a column of ones in ``X``).
+    dtype, device : where the parameters live (``device="auto"`` is resolved now).
+    seed : seeds the initialization (drawn on CPU in float64, so equal across devices).
+    init_scale : multiplies the He-normal hidden weights and the output weights ``N(0, 1/K)``.
+
+    Attributes: ``layers`` (ParameterList, layer ``l`` of shape ``(K, m_{l-1}, m_l)``), ``out``
+    (``(K,)``), ``biases`` (ParameterList of ``(K, 1, m_l)``, empty without ``hidden_bias``).
+    """
+
+    def __init__(
+        self,
+        widths: Sequence[int],
+        num_subnets: int,
+        *,
+        hidden_bias: bool = False,
+        dtype: Any = torch.float64,
+        device: Any = "cpu",
+        seed: int = 0,
+        init_scale: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self._widths = _check_widths(widths)
+        K = check_int(num_subnets, "num_subnets", minimum=0)
+        seed = check_int(seed, "seed", minimum=0)
+        init_scale = check_positive(init_scale, "init_scale")
+        dt, dev = as_dtype(dtype), resolve_device(device)
+        gen = torch.Generator().manual_seed(seed)
+        layers = []
+        for m_in, m_out in zip(self._widths[:-1], self._widths[1:]):
+            W = torch.randn(K, m_in, m_out, generator=gen, dtype=torch.float64) * (init_scale * (2.0 / m_in) ** 0.5)
+            layers.append(torch.nn.Parameter(W.to(device=dev, dtype=dt)))
+        out = torch.randn(K, generator=gen, dtype=torch.float64) * (init_scale / max(K, 1) ** 0.5)
+        self.layers = torch.nn.ParameterList(layers)
+        self.out = torch.nn.Parameter(out.to(device=dev, dtype=dt))
+        self.biases = torch.nn.ParameterList(
+            [torch.nn.Parameter(torch.zeros(K, 1, m, device=dev, dtype=dt)) for m in self._widths[1:]]
+            if hidden_bias
+            else []
+        )
+
+    # ----------------------------------------------------------------------- construction
+
+    @classmethod
+    def from_weights(
+        cls,
+        layers: Sequence[Any],
+        out: Any,
+        *,
+        biases: Sequence[Any] | None = None,
+        dtype: Any = torch.float64,
+        device: Any = "cpu",
+    ) -> "ParallelReLUNet":
+        """Build a network from arrays: ``layers[l]`` of shape ``(K, m_{l-1}, m_l)`` (last ``m = 1``),
+        ``out`` of shape ``(K,)``, optional ``biases[l]`` of shape ``(K, 1, m_l)`` or ``(K, m_l)``."""
+        if len(layers) < 1:
+            raise InputError("layers must hold at least one array (K, d, 1)")
+        arrs = [_as_array(W, f"layers[{i}]", ndim=3) for i, W in enumerate(layers)]
+        w_out = _as_array(out, "out", ndim=1)
+        K = w_out.shape[0]
+        widths = [arrs[0].shape[1]]
+        for i, W in enumerate(arrs):
+            if W.shape[0] != K or W.shape[1] != widths[-1]:
+                raise InputError(f"layers[{i}] must have shape ({K}, {widths[-1]}, m); got {W.shape}")
+            widths.append(W.shape[2])
+        net = cls(widths, K, hidden_bias=biases is not None, dtype=dtype, device=device)
+        if biases is not None:
+            if len(biases) != len(arrs):
+                raise InputError(f"biases must hold one array per hidden layer ({len(arrs)}); got {len(biases)}")
+            bs = []
+            for i, (b, m) in enumerate(zip(biases, widths[1:])):
+                b = np.asarray(b, dtype=np.float64)
+                if b.size != K * m:
+                    raise InputError(f"biases[{i}] must have shape ({K}, 1, {m}); got {b.shape}")
+                bs.append(_as_array(b.reshape(K, 1, m), f"biases[{i}]", ndim=3))
+        with torch.no_grad():
+            for p, W in zip(net.layers, arrs):
+                p.copy_(torch.as_tensor(W))
+            net.out.copy_(torch.as_tensor(w_out))
+            if biases is not None:
+                for p, b in zip(net.biases, bs):
+                    p.copy_(torch.as_tensor(b))
+        return net
+
+    # ----------------------------------------------------------------------- properties
+
+    @property
+    def widths(self) -> tuple[int, ...]:
+        """``(d, m1, ..., m_{L-1})``."""
+        return self._widths
+
+    @property
+    def depth(self) -> int:
+        """``L = len(widths)`` (number of weight layers including the output weights)."""
+        return len(self._widths)
+
+    @property
+    def num_subnets(self) -> int:
+        """``K``."""
+        return int(self.out.shape[0])
+
+    @property
+    def hidden_bias(self) -> bool:
+        return len(self.biases) > 0
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.out.dtype
+
+    @property
+    def device(self) -> torch.device:
+        return self.out.device
+
+    # ----------------------------------------------------------------------- evaluation
+
+    def _as_input(self, X: Any, name: str = "X") -> torch.Tensor:
+        """Return ``X`` as a tensor ``(n, d)`` on this net's device and dtype (numpy is checked for NaN)."""
+        if not isinstance(X, torch.Tensor):
+            X = torch.as_tensor(check_matrix(X, name))
+        if X.ndim != 2 or X.shape[1] != self._widths[0]:
+            raise InputError(
+                f"{name} must have shape (n, {self._widths[0]}) to match widths[0]={self._widths[0]}; got {tuple(X.shape)}"
+            )
+        return X.to(device=self.device, dtype=self.dtype)
+
+    def _last_hidden(self, X: torch.Tensor) -> torch.Tensor:
+        """Batched hidden pass: ``(n, d) -> (K, n)``, the scalar output of each sub-network before ``out``."""
+        K, n = self.num_subnets, X.shape[0]
+        W1 = self.layers[0]
+        # one GEMM for the first layer of all sub-networks: (n, d) @ (d, K*m1) -> (K, n, m1)
+        h = (X @ W1.permute(1, 0, 2).reshape(W1.shape[1], -1)).reshape(n, K, W1.shape[2]).permute(1, 0, 2)
+        if self.hidden_bias:
+            h = h + self.biases[0]
+        h = torch.relu(h)
+        for i in range(1, len(self.layers)):
+            h = torch.bmm(h, self.layers[i])
+            if self.hidden_bias:
+                h = h + self.biases[i]
+            h = torch.relu(h)
+        return h[:, :, 0]
+
+    def forward(self, X: torch.Tensor) -> torch.Tensor:
+        """``X (n, d) -> f(X) (n,)``."""
+        X = self._as_input(X)
+        return self.out @ self._last_hidden(X)
+
+    def subnet_outputs(self, X: Any) -> torch.Tensor:
+        """Each sub-network's contribution ``h^(k)_{L-1}(X) * out[k]``: ``(n, K)``; rows sum to ``f(X)``."""
+        X = self._as_input(X)
+        return (self._last_hidden(X) * self.out[:, None]).T
+
+    def _path_norm_squares(self) -> torch.Tensor:
+        """``R_k^2`` for every sub-network, ``(K,)``: ones pushed through the squared weights."""
+        K = self.num_subnets
+        z = torch.ones(K, 1, self._widths[0], device=self.device, dtype=self.dtype)
+        for i, W in enumerate(self.layers):
+            z = torch.bmm(z, W * W)
+            if self.hidden_bias:
+                z = z + self.biases[i] ** 2
+        return z[:, 0, 0] * self.out**2
+
+    def path_norms(self) -> torch.Tensor:
+        """l2 path norm of each sub-network, ``(K,)`` (MATH §4.2), differentiable with gradient 0 at 0."""
+        return safe_sqrt(self._path_norm_squares())
+
+    def path_norm(self) -> torch.Tensor:
+        """``R = sum_k R_k`` (0-d tensor)."""
+        return self.path_norms().sum()
+
+    def weight_decay(self) -> torch.Tensor:
+        """``0.5 * sum of squares of all parameters`` (hidden weights, hidden biases, output weights)."""
+        return 0.5 * sum((p * p).sum() for p in self.parameters())
+
+    def regularizer(self, kind: str = "path") -> torch.Tensor:
+        """``path_norm()`` for ``kind="path"``, ``weight_decay()`` for ``kind="weight_decay"``."""
+        check_choice(kind, "regularizer", REGULARIZERS)
+        return self.path_norm() if kind == "path" else self.weight_decay()
+
+    def objective(self, X: Any, y: Any, beta: float, regularizer: str = "path") -> torch.Tensor:
+        """``0.5 ||f(X) - y||^2 + beta * R`` with ``R`` the path norm or the weight decay (0-d tensor)."""
+        beta = check_positive(beta, "beta")
+        check_choice(regularizer, "regularizer", REGULARIZERS)
+        X = self._as_input(X)
+        if not isinstance(y, torch.Tensor):
+            y = torch.as_tensor(check_targets(y, X.shape[0]))
+        if y.shape != (X.shape[0],):
+            raise InputError(f"y must have shape ({X.shape[0]},) (one entry per row of X); got {tuple(y.shape)}")
+        y = y.to(device=self.device, dtype=self.dtype)
+        residual = self(X) - y
+        return 0.5 * (residual * residual).sum() + beta * self.regularizer(regularizer)
+
+    def predict(self, X: Any) -> np.ndarray:
+        """numpy ``X (n, d)`` -> float64 numpy ``f(X) (n,)``, without gradients."""
+        X = check_matrix(X, "X")
+        with torch.no_grad():
+            return self(X).detach().cpu().to(torch.float64).numpy()
+
+    def active_subnets(self, rtol: float = 1e-6) -> int:
+        """Number of sub-networks with ``R_k > rtol * max_k R_k`` (0 for an all-zero net)."""
+        with torch.no_grad():
+            norms = self.path_norms()
+            if norms.numel() == 0 or float(norms.max()) == 0.0:
+                return 0
+            return int((norms > rtol * norms.max()).sum())
+
+    # ----------------------------------------------------------------------- pruning, I/O
+
+    def prune(self, tol: float = 0.0) -> "ParallelReLUNet":
+        """A new network without the sub-networks whose path norm is ``<= tol`` (same function
+        when ``tol = 0``: such sub-networks output exactly 0)."""
+        if not isinstance(tol, (int, float)) or not np.isfinite(tol) or tol < 0:
+            raise InputError(f"tol must be a finite number >= 0; got {tol!r}")
+        with torch.no_grad():
+            keep = (self.path_norms() > tol).cpu().numpy()
+        arrays = self.to_numpy()
+        return type(self).from_weights(
+            [W[keep] for W in arrays["layers"]],
+            arrays["out"][keep],
+            biases=[b[keep] for b in arrays["biases"]] if self.hidden_bias else None,
+            dtype=self.dtype,
+            device=self.device,
+        )
+
+    def to_numpy(self) -> dict[str, Any]:
+        """``{"layers": [(K, m_{l-1}, m_l)], "out": (K,), "biases": [(K, 1, m_l)]}`` as float64 numpy arrays."""
+
+        def conv(p: torch.Tensor) -> np.ndarray:
+            return p.detach().cpu().to(torch.float64).numpy().copy()
+
+        return {
+            "layers": [conv(W) for W in self.layers],
+            "out": conv(self.out),
+            "biases": [conv(b) for b in self.biases],
+        }
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Write the weights to ``path`` (an ``.npz`` archive of float arrays plus JSON metadata;
+        no pickle). The exact ``path`` is used (no suffix is appended)."""
+        arrays = self.to_numpy()
+        meta = {
+            "format": _FORMAT,
+            "version": _FORMAT_VERSION,
+            "widths": list(self._widths),
+            "num_subnets": self.num_subnets,
+            "hidden_bias": self.hidden_bias,
+            "dtype": str(self.dtype).replace("torch.", ""),
+        }
+        payload = {f"layer_{i}": W for i, W in enumerate(arrays["layers"])}
+        payload.update({f"bias_{i}": b for i, b in enumerate(arrays["biases"])})
+        payload["out"] = arrays["out"]
+        payload["meta"] = np.array(json.dumps(meta))
+        with open(path, "wb") as fh:
+            np.savez(fh, **payload)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike, *, device: Any = "cpu", dtype: Any = None) -> "ParallelReLUNet":
+        """Read a file written by :meth:`save`. Uses ``numpy.load(allow_pickle=False)``, so a
+        file holding pickled objects is rejected with InputError and never executed."""
+        path = os.fspath(path)
+        if not os.path.isfile(path):
+            raise InputError(f"network file not found: {path}")
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                meta = json.loads(str(archive["meta"][()]))
+                if meta.get("format") != _FORMAT or meta.get("version") != _FORMAT_VERSION:
+                    raise InputError(f"{path}: not a {_FORMAT} file (version {_FORMAT_VERSION}); metadata {meta}")
+                depth = len(meta["widths"])
+                layers = [archive[f"layer_{i}"] for i in range(depth - 1)]
+                biases = [archive[f"bias_{i}"] for i in range(depth - 1)] if meta["hidden_bias"] else None
+                out = archive["out"]
+        except InputError:
+            raise
+        except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as exc:
+            raise InputError(f"{path}: not a readable pickle-free network file ({type(exc).__name__}: {exc})") from None
+        net = cls.from_weights(layers, out, biases=biases, dtype=dtype or meta["dtype"], device=device)
+        if list(net.widths) != list(meta["widths"]):
+            raise InputError(f"{path}: stored widths {meta['widths']} do not match the arrays {net.widths}")
+        return net
+
+    def __repr__(self) -> str:
+        with torch.no_grad():
+            R = float(self.path_norm()) if self.num_subnets else 0.0
+        return (
+            f"ParallelReLUNet(depth={self.depth}, widths={self._widths}, K={self.num_subnets}, "
+            f"active={self.active_subnets()}, path_norm={R:.6g}, hidden_bias={self.hidden_bias}, "
+            f"dtype={str(self.dtype).replace('torch.', '')}, device={self.device})"
+        )
+
+
+def _as_array(a: Any, name: str, *, ndim: int) -> np.ndarray:
+    """``a`` (numpy or tensor) as a finite float64 array with ``ndim`` dimensions."""
+    if isinstance(a, torch.Tensor):
+        a = a.detach().cpu().to(torch.float64).numpy()
+    try:
+        arr = np.asarray(a, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"{name} must be a numeric array; got {type(a).__name__}") from None
+    if arr.ndim != ndim:
+        raise InputError(f"{name} must be a {ndim}-D array; got shape {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise InputError(f"{name} must be finite")
+    return arr
+
+
+# --------------------------------------------------------------------------- float64 numpy check
+
+
+def network_objective(net: ParallelReLUNet, X: Any, y: Any, beta: float, regularizer: str = "path") -> float:
+    """``0.5 ||f(X) - y||^2 + beta * R`` evaluated independently in float64 numpy.
+
+    Mirrors :meth:`ParallelReLUNet.objective` without torch (a per-sub-network loop using
+    :func:`path_norm`), so it doubles as a cross-check of the batched implementation.
+    """
+    beta = check_positive(beta, "beta")
+    check_choice(regularizer, "regularizer", REGULARIZERS)
+    X = check_matrix(X, "X")
+    y = check_targets(y, X.shape[0])
+    if X.shape[1] != net.widths[0]:
+        raise InputError(f"X must have {net.widths[0]} columns to match the network's widths[0]; got {X.shape[1]}")
+    arrays = net.to_numpy()
+    f = np.zeros(X.shape[0])
+    R = 0.0
+    for k in range(net.num_subnets):
+        h = X
+        for i, W in enumerate(arrays["layers"]):
+            h = h @ W[k]
+            if net.hidden_bias:
+                h = h + arrays["biases"][i][k]
+            h = np.maximum(h, 0.0)
+        f += h[:, 0] * arrays["out"][k]
+        if regularizer == "path":
+            R += path_norm(
+                [W[k] for W in arrays["layers"]] + [arrays["out"][k]],
+                [b[k, 0] for b in arrays["biases"]] if net.hidden_bias else None,
+            )
+    if regularizer == "weight_decay":
+        R = 0.5 * sum(float((a**2).sum()) for a in [*arrays["layers"], *arrays["biases"], arrays["out"]])
+    return float(0.5 * np.sum((f - y) ** 2) + beta * R)
+
+
+__all__ = [
+    "ParallelReLUNet",
+    "path_norm",
+    "network_objective",
+    "resolve_device",
+    "as_dtype",
+    "safe_sqrt",
+    "REGULARIZERS",
+]
