@@ -147,6 +147,85 @@ def safe_sqrt(z: torch.Tensor) -> torch.Tensor:
     return _SafeSqrt.apply(z)
 
 
+def batched_path_norms(
+    layers: Sequence[torch.Tensor], out: torch.Tensor, biases: Sequence[torch.Tensor] | None = None
+) -> torch.Tensor:
+    """Path norms ``R_k`` of ``K`` sub-networks at once (functional form, differentiable), ``(K,)``.
+
+    ``layers[l]``: ``(K, m_{l-1}, m_l)`` with last ``m = 1``; ``out``: ``(K,)``; optional
+    ``biases[l]``: ``(K, 1, m_l)``. A row of ones is pushed through the squared weights
+    (``z <- z W^2 + b^2``) and ``R_k = sqrt(z_k * out_k^2)`` (MATH §4.2).
+    """
+    K, d = out.shape[0], layers[0].shape[1]
+    z = torch.ones(K, 1, d, device=out.device, dtype=out.dtype)
+    for i, W in enumerate(layers):
+        z = torch.bmm(z, W * W)
+        if biases is not None:
+            z = z + biases[i] ** 2
+    return safe_sqrt(z[:, 0, 0] * out**2)
+
+
+# --------------------------------------------------------------------------- batched products
+
+#: Row-chunk length of the weight-gradient reduction on CUDA (see :class:`_ChunkedBmm`).
+GRAD_CHUNK_ROWS = 4096
+
+
+def chunked_weight_grad(h: torch.Tensor, g: torch.Tensor, chunk: int) -> torch.Tensor:
+    """``sum_i h[k, i, :]^T g[k, i, :]`` for every ``k``: ``h (K, n, m)``, ``g (K, n, p)`` -> ``(K, m, p)``.
+
+    The long reduction over ``n`` is cut into chunks of ``chunk`` rows that are reduced in
+    parallel and then summed (cuBLAS runs one small tile per sub-network otherwise). A shared
+    input (``h`` expanded from ``(n, m)``, batch stride 0) is reduced as one product against
+    all sub-networks' gradients at once.
+    """
+    K, n, m = h.shape
+    p = g.shape[2]
+    c = n // chunk
+    if h.stride(0) == 0:  # the same X for every sub-network
+        X, gp = h[0], g.permute(1, 0, 2).reshape(n, K * p)
+        if c < 2:
+            return (X.T @ gp).reshape(m, K, p).permute(1, 0, 2)
+        full = c * chunk
+        out = torch.bmm(X[:full].reshape(c, chunk, m).transpose(1, 2), gp[:full].reshape(c, chunk, K * p)).sum(0)
+        out = out + X[full:].T @ gp[full:]
+        return out.reshape(m, K, p).permute(1, 0, 2)
+    if c < 2:
+        return torch.bmm(h.transpose(1, 2), g)
+    full = c * chunk
+    hc = h[:, :full].reshape(K * c, chunk, m)
+    gc = g[:, :full].reshape(K * c, chunk, p)
+    out = torch.bmm(hc.transpose(1, 2), gc).reshape(K, c, m, p).sum(1)
+    return out + torch.bmm(h[:, full:].transpose(1, 2), g[:, full:])
+
+
+class _ChunkedBmm(torch.autograd.Function):
+    """``bmm(h, W)`` whose weight gradient uses :func:`chunked_weight_grad` (for long ``n`` on CUDA)."""
+
+    @staticmethod
+    def forward(ctx: Any, h: torch.Tensor, W: torch.Tensor, chunk: int) -> torch.Tensor:
+        ctx.save_for_backward(h, W)
+        ctx.chunk = chunk
+        return torch.bmm(h, W)
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, None]:
+        h, W = ctx.saved_tensors
+        grad_h = torch.bmm(g, W.transpose(1, 2)) if ctx.needs_input_grad[0] else None
+        grad_W = chunked_weight_grad(h, g.contiguous(), ctx.chunk) if ctx.needs_input_grad[1] else None
+        return grad_h, grad_W, None
+
+
+def batched_matmul(h: torch.Tensor, W: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
+    """``(K, n, m) @ (K, m, p)``; on CUDA with ``n >= 2 * chunk`` the weight gradient is chunked
+    (``chunk=None``: :data:`GRAD_CHUNK_ROWS` on CUDA, plain ``bmm`` elsewhere)."""
+    if chunk is None:
+        chunk = GRAD_CHUNK_ROWS if h.is_cuda else 0
+    if chunk <= 0 or h.shape[1] < 2 * chunk or not torch.is_grad_enabled():
+        return torch.bmm(h, W)
+    return _ChunkedBmm.apply(h, W, chunk)
+
+
 # --------------------------------------------------------------------------- the module
 
 
@@ -299,18 +378,11 @@ class ParallelReLUNet(torch.nn.Module):
 
     def _last_hidden(self, X: torch.Tensor) -> torch.Tensor:
         """Batched hidden pass: ``(n, d) -> (K, n)``, the scalar output of each sub-network before ``out``."""
-        K, n = self.num_subnets, X.shape[0]
-        W1 = self.layers[0]
-        # one GEMM for the first layer of all sub-networks: (n, d) @ (d, K*m1) -> (K, n, m1)
-        h = (X @ W1.permute(1, 0, 2).reshape(W1.shape[1], -1)).reshape(n, K, W1.shape[2]).permute(1, 0, 2)
-        if self.hidden_bias:
-            h = h + self.biases[0]
-        h = torch.relu(h)
-        for i in range(1, len(self.layers)):
-            h = torch.bmm(h, self.layers[i])
-            if self.hidden_bias:
-                h = h + self.biases[i]
-            h = torch.relu(h)
+        h = X.expand(self.num_subnets, -1, -1)  # (K, n, d), a view
+        for i, W in enumerate(self.layers):
+            # in-place relu is safe: the products' backward needs their inputs, not their outputs
+            h = batched_matmul(h, W)
+            h = (h + self.biases[i] if self.hidden_bias else h).relu_()
         return h[:, :, 0]
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
@@ -323,19 +395,9 @@ class ParallelReLUNet(torch.nn.Module):
         X = self._as_input(X)
         return (self._last_hidden(X) * self.out[:, None]).T
 
-    def _path_norm_squares(self) -> torch.Tensor:
-        """``R_k^2`` for every sub-network, ``(K,)``: ones pushed through the squared weights."""
-        K = self.num_subnets
-        z = torch.ones(K, 1, self._widths[0], device=self.device, dtype=self.dtype)
-        for i, W in enumerate(self.layers):
-            z = torch.bmm(z, W * W)
-            if self.hidden_bias:
-                z = z + self.biases[i] ** 2
-        return z[:, 0, 0] * self.out**2
-
     def path_norms(self) -> torch.Tensor:
         """l2 path norm of each sub-network, ``(K,)`` (MATH §4.2), differentiable with gradient 0 at 0."""
-        return safe_sqrt(self._path_norm_squares())
+        return batched_path_norms(list(self.layers), self.out, list(self.biases) if self.hidden_bias else None)
 
     def path_norm(self) -> torch.Tensor:
         """``R = sum_k R_k`` (0-d tensor)."""
@@ -519,5 +581,9 @@ __all__ = [
     "resolve_device",
     "as_dtype",
     "safe_sqrt",
+    "batched_path_norms",
+    "batched_matmul",
+    "chunked_weight_grad",
+    "GRAD_CHUNK_ROWS",
     "REGULARIZERS",
 ]

@@ -1,1 +1,60 @@
-"""Convex programs equivalent to path-regularized parallel ReLU networks (MATH.md §2-§3, §6)."""
+"""Convex programs equivalent to path-regularized parallel ReLU networks (MATH.md §2-§3, §6).
+
+Main entry points:
+
+- :func:`solve_two_layer` -- two-layer ReLU network with weight decay (group lasso, §2);
+- :func:`solve_three_layer` -- three-layer path-regularized parallel network (§3.5);
+- :func:`certificate` -- dual certificate of global optimality for any network (§3.7);
+- :func:`certify_and_grow` -- column generation: few groups, priced by the certificate.
+
+Each solve returns a :class:`ConvexResult` with ``.network()``, ``.prune()``, ``.certificate()``.
+"""
+
+from .certificate import Certificate, certificate, certify_outputs
+from .grow import GrowthHistory, certify_and_grow
+from .program import ProblemSize, estimate_size, solve_group_program
+from .results import ConvexResult, solve_groups
+from .three_layer import solve_three_layer
+from .two_layer import solve_two_layer
+
+__all__ = [
+    "solve_two_layer",
+    "solve_three_layer",
+    "solve_groups",
+    "solve_group_program",
+    "estimate_size",
+    "ProblemSize",
+    "ConvexResult",
+    "certificate",
+    "certify_outputs",
+    "Certificate",
+    "certify_and_grow",
+    "GrowthHistory",
+]
+
+# Regularization paths and the low-rank approximation (issue 5).
+from .lowrank import LowRankResult, RankSweep, group_count_bound, low_rank_approximation, low_rank_sweep  # noqa: E402
+from .path import (  # noqa: E402
+    NonconvexSparsity,
+    RegularizationPath,
+    beta_grid,
+    compute_beta_max,
+    effective_count,
+    nonconvex_sparsity,
+    regularization_path,
+)
+
+__all__ += [
+    "regularization_path",
+    "RegularizationPath",
+    "compute_beta_max",
+    "beta_grid",
+    "nonconvex_sparsity",
+    "NonconvexSparsity",
+    "effective_count",
+    "low_rank_approximation",
+    "LowRankResult",
+    "low_rank_sweep",
+    "RankSweep",
+    "group_count_bound",
+]

@@ -1,0 +1,127 @@
+"""A small disk cache of numeric results: one ``.npz`` (arrays, ``allow_pickle=False``) plus one
+``.json`` (metadata) per entry, keyed by a hash of the inputs. Never pickle.
+
+The folder is ``$PATHCONVEX_CACHE`` when set, else ``$XDG_CACHE_HOME/pathconvex_lab`` (default
+``~/.cache/pathconvex_lab``). Everything in it can be recomputed: deleting it (or calling
+:func:`clear`) loses nothing but time. A damaged or partly written entry reads as a miss.
+
+>>> key = hash_inputs(np.arange(3.0), name="demo")
+>>> save("paths", key, {"x": np.arange(3.0)}, {"note": "demo"})      # doctest: +SKIP
+>>> load("paths", key)                                                 # doctest: +SKIP
+({'x': array([0., 1., 2.])}, {'note': 'demo'})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError
+
+#: Environment variable naming the cache folder.
+ENV_VAR = "PATHCONVEX_CACHE"
+_NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+def cache_dir() -> Path:
+    """The cache root (not created here): ``$PATHCONVEX_CACHE``, else ``$XDG_CACHE_HOME/pathconvex_lab``,
+    else ``~/.cache/pathconvex_lab``."""
+    explicit = os.environ.get(ENV_VAR)
+    if explicit:
+        return Path(explicit).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "pathconvex_lab"
+
+
+def _feed(h: Any, value: Any) -> None:
+    """Feed ``value`` (arrays, numbers, strings, None, bools, lists/tuples/dicts of them) into
+    the hash ``h`` with type and shape tags, so different inputs cannot collide by concatenation."""
+    if isinstance(value, np.ndarray) or isinstance(value, np.generic):
+        arr = np.ascontiguousarray(value)
+        if arr.dtype == object:
+            raise InputError("hash_inputs cannot hash object arrays")
+        h.update(f"array:{arr.dtype.str}:{arr.shape}:".encode())
+        h.update(arr.tobytes())
+    elif isinstance(value, dict):
+        h.update(f"dict:{len(value)}:".encode())
+        for k in sorted(value, key=str):
+            _feed(h, str(k))
+            _feed(h, value[k])
+    elif isinstance(value, (list, tuple)):
+        h.update(f"seq:{len(value)}:".encode())
+        for v in value:
+            _feed(h, v)
+    elif value is None or isinstance(value, (bool, int, float, str)):
+        h.update(f"{type(value).__name__}:{value!r};".encode())
+    else:
+        raise InputError(f"hash_inputs cannot hash a {type(value).__name__}; pass arrays, numbers or strings")
+
+
+def hash_inputs(*values: Any, **named: Any) -> str:
+    """Hex SHA-256 (first 32 characters) of the given values (see :func:`_feed` for what is allowed)."""
+    h = hashlib.sha256()
+    _feed(h, list(values))
+    _feed(h, named)
+    return h.hexdigest()[:32]
+
+
+def _paths(kind: str, key: str) -> tuple[Path, Path]:
+    for label, text in (("kind", kind), ("key", key)):
+        if not isinstance(text, str) or not _NAME.match(text):
+            raise InputError(f"{label} must be a non-empty string of letters, digits, '_', '-', '.'; got {text!r}")
+    folder = cache_dir() / kind
+    return folder / f"{key}.npz", folder / f"{key}.json"
+
+
+def save(kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Path | None:
+    """Write ``arrays`` (numeric/bool numpy arrays) and ``meta`` (JSON-serializable) under
+    ``<cache>/<kind>/<key>``. Files are written to temporaries and renamed, so readers never see
+    a partial entry. Returns the ``.npz`` path, or None when the folder is not writable (the
+    cache is an optimisation: failing to write it is not an error)."""
+    npz, js = _paths(kind, key)
+    clean = {}
+    for name, arr in arrays.items():
+        arr = np.asarray(arr)
+        if arr.dtype == object:
+            raise InputError(f"cache arrays must be numeric or bool (no pickling); {name!r} has dtype object")
+        clean[name] = arr
+    text = json.dumps(meta, allow_nan=True)
+    try:
+        npz.parent.mkdir(parents=True, exist_ok=True)
+        for target, write in ((npz, lambda f: np.savez(f, **clean)), (js, lambda f: f.write(text.encode()))):
+            fd, tmp = tempfile.mkstemp(dir=npz.parent, prefix=".tmp-", suffix=target.suffix)
+            with os.fdopen(fd, "wb") as handle:
+                write(handle)
+            os.replace(tmp, target)
+    except OSError:
+        return None
+    return npz
+
+
+def load(kind: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
+    """The ``(arrays, meta)`` saved under ``kind``/``key``, or None (missing or unreadable entry)."""
+    npz, js = _paths(kind, key)
+    try:
+        meta = json.loads(js.read_text())
+        with np.load(npz, allow_pickle=False) as data:
+            arrays = {name: data[name] for name in data.files}
+    except (OSError, ValueError, KeyError, EOFError):
+        return None
+    return arrays, meta
+
+
+def clear(kind: str | None = None) -> None:
+    """Delete the cache folder of ``kind`` (or the whole cache). Safe: entries are recomputed on demand."""
+    target = cache_dir() if kind is None else _paths(kind, "x")[0].parent
+    shutil.rmtree(target, ignore_errors=True)
+
+
+__all__ = ["cache_dir", "hash_inputs", "save", "load", "clear", "ENV_VAR"]

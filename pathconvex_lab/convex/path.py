@@ -1,0 +1,619 @@
+"""The convex program along a regularization path (MATH.md §3.5-§3.7), cached for scrubbing.
+
+:func:`regularization_path` solves the group program at every ``beta`` of a grid, from the
+largest to the smallest, and records for each: the optimal objective, every group's block
+norms, the pruned solution (at most ``n + 1`` sub-networks, MATH §3.6) and its certificate
+(MATH §3.7).
+
+Warm starts come from the path itself, as a *working set* of groups: the groups used at the
+previous ``beta`` are kept, the program is solved on them only, and the certificate over ALL
+groups prices the rest; groups with ``sigma_g(r) > beta`` are added and the program re-solved,
+until ``sigma_A(r) <= beta (1 + tol)``. The answer is then the optimum over all groups (the
+certificate proves it), usually from a small fraction of them. With ``solver="fast"`` the
+torch solver is also warm-started from the previous blocks.
+
+``beta_max = sigma_A(y)`` (the certificate at the zero network): the zero network is optimal
+exactly when ``beta >= beta_max`` (its residual is ``y``), so those ``beta`` need no solve.
+
+Results are cached in memory and on disk (:mod:`pathconvex_lab.cache`, folder ``paths``),
+keyed by a hash of every input, so a widget can scrub a path without re-solving.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, Sequence
+
+import numpy as np
+
+from .. import cache as disk
+from .._validate import check_choice, check_int, check_positive
+from ..errors import InputError
+from .certificate import GAP_TOL, certify_outputs, dual_lower_bound, support_function
+from .groups import resolve_groups, subset_groups
+from .program import check_problem
+from .results import solve_groups
+
+#: Version of the cached layout; bump it when the arrays or their meaning change.
+PATH_FORMAT = 1
+#: Cache sub-folder of paths.
+CACHE_KIND = "paths"
+#: Paths kept in memory (least recently used dropped first).
+MEMORY_ENTRIES = 16
+#: A group is *active* when one of its blocks has norm above this fraction of the largest norm.
+ACTIVE_RTOL = 1e-6
+_MEMORY: "OrderedDict[str, RegularizationPath]" = OrderedDict()
+
+
+# --------------------------------------------------------------------------- small helpers
+
+
+def resolve_m1(layers: Any, m1: Any) -> int:
+    """``m1`` for a model: 1 for two layers (``m1`` must be None or 1), default 2 for three."""
+    check_choice(layers, "layers", (2, 3))
+    if layers == 2:
+        if m1 not in (None, 1):
+            raise InputError(f"m1 applies to layers=3 only (two layers have m1=1); got m1={m1!r}")
+        return 1
+    return check_int(2 if m1 is None else m1, "m1", minimum=1)
+
+
+def compute_beta_max(
+    X: Any, y: Any, layers: int = 3, m1: int | None = None, groups: Any = "exact", *, seed: Any = 0,
+    support: str = "socp",
+) -> float:
+    """``beta_max = sigma_A(y)``: the smallest ``beta`` at which the zero network is optimal.
+
+    At ``f = 0`` the residual is ``y`` and the certificate of MATH §3.7 says the zero network is
+    optimal iff ``sigma_A(y) = max_g max_{V in C_g, ||V||_F <= 1} |y^T M_g V| <= beta``.
+    ``groups``, ``seed``: as in :func:`regularization_path` (over sampled groups this is the
+    threshold of the restricted program). ``support``: ``"socp"`` or ``"projection"`` (exact).
+    """
+    X, y, _ = check_problem(X, y, 1.0)
+    m1 = resolve_m1(layers, m1)
+    full, _ = resolve_groups(X, m1, groups, seed=seed)
+    return _support_sigma(X, y, full, support)
+
+
+def _support_sigma(X: np.ndarray, y: np.ndarray, full: Any, support: str) -> float:
+    """Exact ``sigma_A(y)`` over the groups ``full``."""
+    check_choice(support, "support", ("socp", "projection"))
+    return float(support_function(X, y, full.D1, full.sigma, full.D2, method=support).sigma)
+
+
+def beta_grid(beta_max: float, num: int = 20, min_ratio: float = 1e-2) -> np.ndarray:
+    """``num`` log-spaced values from ``min_ratio * beta_max`` to ``beta_max``, ascending: ``(num,)``."""
+    beta_max = check_positive(beta_max, "beta_max")
+    num = check_int(num, "num", minimum=1)
+    min_ratio = check_positive(min_ratio, "min_ratio")
+    if min_ratio >= 1:
+        raise InputError(f"min_ratio must be < 1; got {min_ratio}")
+    return np.geomspace(min_ratio * beta_max, beta_max, num)
+
+
+def _check_betas(betas: Any) -> np.ndarray:
+    """Sorted unique positive finite betas ``(B,)`` from a sequence."""
+    try:
+        arr = np.asarray(betas, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        raise InputError(f"betas must be a sequence of positive numbers or an int (grid size); got {betas!r}") from None
+    if arr.size == 0 or not np.all(np.isfinite(arr)) or np.any(arr <= 0):
+        raise InputError(f"betas must be a non-empty sequence of finite numbers > 0; got {arr.tolist()}")
+    return np.unique(arr)
+
+
+def sub_network_outputs(X: np.ndarray, W: np.ndarray, sigma: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """Contribution of each sub-network: ``s_k (sum_j sigma_kj (X w_kj)_+)_+``, shape ``(m, K)``.
+
+    ``X (m, d)``, ``W (K, d, m1)`` (the blocks ``V_k``), ``sigma (K, m1)`` ±1, ``signs (K,)`` ±1.
+    For two layers (``m1 = 1``, ``sigma = 1``) this is ``s_k (X v_k)_+``. Rows sum to ``f(X)``.
+    """
+    pre = np.maximum(np.einsum("md,kdj->mkj", X, W), 0.0)
+    return np.maximum(np.einsum("mkj,kj->mk", pre, sigma.astype(np.float64)), 0.0) * signs.astype(np.float64)
+
+
+# --------------------------------------------------------------------------- the result
+
+
+@dataclass(frozen=True, eq=False)
+class RegularizationPath:
+    """A solved regularization path; arrays are indexed by ``i`` over :attr:`betas` (ascending).
+
+    Attributes:
+        betas: ``(B,)`` ascending.
+        objectives: ``(B,)`` optimal value of the group program (an upper bound if not certified).
+        network_objectives: ``(B,)`` objective of the pruned network (equal up to ~1e-8).
+        lower_bounds, ratios, rel_gaps: ``(B,)`` certificate over all groups: dual lower bound,
+            ``sigma_A(r) / beta`` (<= 1 at the optimum) and relative gap.
+        certified: ``(B,)`` bool, globally optimal within ``GAP_TOL`` (needs the exact group set).
+        group_norms: ``(B, 2, G)`` Frobenius norms of every block (output sign +1, -1) of the
+            solution before pruning; groups outside the working set are exactly 0.
+        offsets: ``(B + 1,)``; the pruned sub-networks of point ``i`` are rows
+            ``offsets[i]:offsets[i + 1]`` of ``weights (K, d, m1)``, ``sigma (K, m1)`` and ``signs (K,)``.
+        rounds, working: ``(B,)`` solves needed and working-set size at each point.
+        seconds: ``(B,)`` wall time of each point.
+        X, y: the data; ``layers``, ``m1``; ``beta_max = sigma_A(y)``; ``num_groups`` (``G``),
+            ``group_source``, ``exact_groups``; ``solver``; ``key`` (the cache hash);
+            ``complete`` (False if interrupted); ``cached`` (True when read from a cache).
+    """
+
+    betas: np.ndarray
+    objectives: np.ndarray
+    network_objectives: np.ndarray
+    lower_bounds: np.ndarray
+    ratios: np.ndarray
+    rel_gaps: np.ndarray
+    certified: np.ndarray
+    group_norms: np.ndarray = field(repr=False)
+    offsets: np.ndarray = field(repr=False)
+    weights: np.ndarray = field(repr=False)
+    sigma: np.ndarray = field(repr=False)
+    signs: np.ndarray = field(repr=False)
+    rounds: np.ndarray = field(repr=False)
+    working: np.ndarray = field(repr=False)
+    seconds: np.ndarray = field(repr=False)
+    X: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    layers: int = 3
+    m1: int = 2
+    beta_max: float = float("nan")
+    num_groups: int = 0
+    group_source: str = ""
+    exact_groups: bool = False
+    solver: str = "cvxpy"
+    key: str = ""
+    complete: bool = True
+    cached: bool = False
+
+    # ----------------------------------------------------------------------- derived values
+
+    def __len__(self) -> int:
+        return int(self.betas.shape[0])
+
+    @property
+    def subnetworks(self) -> np.ndarray:
+        """``(B,)`` number of sub-networks of each pruned solution (<= n + 1)."""
+        return np.diff(self.offsets)
+
+    @property
+    def effective_subnetworks(self) -> np.ndarray:
+        """``(B,)`` participation number of the pruned sub-networks' norms (:func:`effective_count`)."""
+        norms = np.sqrt((self.weights**2).sum(axis=(1, 2)))
+        return np.array([effective_count(norms[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:])])
+
+    def active_groups(self, rtol: float = ACTIVE_RTOL) -> np.ndarray:
+        """``(B,)`` number of active groups of the group-l1 norm, i.e. blocks ``V_g^s`` (one per
+        configuration, ``D2`` and output sign, MATH §3.5) above ``rtol`` times the path's largest norm."""
+        return self.active_mask(rtol).sum(axis=(1, 2))
+
+    def active_mask(self, rtol: float = ACTIVE_RTOL) -> np.ndarray:
+        """``(B, 2, G)`` bool: blocks with norm above ``rtol`` times the path's largest block norm."""
+        top = float(self.group_norms.max(initial=0.0))
+        return self.group_norms > rtol * top if top > 0 else np.zeros(self.group_norms.shape, dtype=bool)
+
+    def index(self, beta: float) -> int:
+        """Index of the path point whose ``beta`` is nearest (in log scale) to ``beta``."""
+        beta = check_positive(beta, "beta")
+        return int(np.argmin(np.abs(np.log(self.betas) - np.log(beta))))
+
+    def _slice(self, i: int) -> slice:
+        if not -len(self) <= i < len(self):
+            raise InputError(f"index must be in [0, {len(self)}); got {i}")
+        i %= len(self)
+        return slice(int(self.offsets[i]), int(self.offsets[i + 1]))
+
+    def subnetwork_weights(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(W (K, d, m1), sigma (K, m1), signs (K,))`` of the pruned solution at point ``i``,
+        sub-networks by decreasing norm: sub-network ``k`` is ``s_k (sum_j sigma_kj (X w_kj)_+)_+``."""
+        s = self._slice(i)
+        return self.weights[s], self.sigma[s], self.signs[s]
+
+    def contributions(self, i: int, X: Any = None) -> np.ndarray:
+        """Each sub-network's output at point ``i`` on ``X (m, d)`` (default: the training data): ``(m, K)``."""
+        X = self.X if X is None else np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != self.X.shape[1]:
+            raise InputError(f"X must have shape (m, {self.X.shape[1]}); got {X.shape}")
+        return sub_network_outputs(X, *self.subnetwork_weights(i))
+
+    def predict(self, i: int, X: Any = None) -> np.ndarray:
+        """The network's output at point ``i`` on ``X (m, d)``: ``(m,)``."""
+        return self.contributions(i, X).sum(axis=1)
+
+    def network(self, i: int, **kwargs: Any) -> Any:
+        """The pruned network at point ``i`` as a :class:`~pathconvex_lab.nets.ParallelReLUNet`
+        (three layers: ``W1 = V``, ``w2 = sigma``, ``w3 = s``; two layers balanced, so weight decay
+        equals the path norm). Keyword arguments (``dtype``, ``device``) go to ``from_weights``."""
+        from ..nets import ParallelReLUNet
+
+        W, sigma, signs = self.subnetwork_weights(i)
+        if self.layers == 2:
+            root = np.sqrt(np.sqrt((W**2).sum(axis=(1, 2))))
+            return ParallelReLUNet.from_weights([W / root[:, None, None]], signs * root, **kwargs)
+        return ParallelReLUNet.from_weights([W, sigma.astype(np.float64)[:, :, None]], signs.astype(np.float64), **kwargs)
+
+    def point(self, i: int) -> dict[str, Any]:
+        """The scalar record of point ``i`` as a dict (beta, objective, sub-networks, certificate ...)."""
+        return {
+            "beta": float(self.betas[i]),
+            "objective": float(self.objectives[i]),
+            "network_objective": float(self.network_objectives[i]),
+            "lower_bound": float(self.lower_bounds[i]),
+            "ratio": float(self.ratios[i]),
+            "rel_gap": float(self.rel_gaps[i]),
+            "certified": bool(self.certified[i]),
+            "subnetworks": int(self.subnetworks[i]),
+            "active_groups": int(self.active_groups()[i]),
+            "rounds": int(self.rounds[i]),
+            "working": int(self.working[i]),
+            "seconds": float(self.seconds[i]),
+        }
+
+    def __repr__(self) -> str:
+        model = "two-layer" if self.layers == 2 else f"three-layer, m1={self.m1}"
+        kind = "exact groups" if self.exact_groups else f"groups not complete ({self.group_source})"
+        lines = [
+            f"RegularizationPath({model}, {len(self)} betas, beta_max={self.beta_max:.6g}, {self.num_groups} groups "
+            f"({kind}), solver={self.solver}{', from cache' if self.cached else ''}"
+            f"{'' if self.complete else ', INTERRUPTED'}, {float(self.seconds.sum()):.1f} s)",
+            "        beta     objective   lower bound  sigma/beta  active groups  sub-networks  certified",
+        ]
+        active = self.active_groups()
+        for i in range(len(self)):
+            lines.append(
+                f"  {self.betas[i]:10.4g}  {self.objectives[i]:12.8f}  {self.lower_bounds[i]:12.8f}  {self.ratios[i]:10.6f}"
+                f"  {active[i]:13d}  {self.subnetworks[i]:12d}  {bool(self.certified[i])!s:>9}"
+            )
+        return "\n".join(lines)
+
+    # ----------------------------------------------------------------------- cache (de)serialization
+
+    _SCALARS = ("layers", "m1", "beta_max", "num_groups", "group_source", "exact_groups", "solver", "key", "complete")
+
+    def to_arrays(self) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+        """``(arrays, meta)``: numeric arrays and JSON-able scalars (no pickling)."""
+        arrays = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in self._SCALARS + ("cached",)}
+        meta = {name: getattr(self, name) for name in self._SCALARS}
+        return arrays, {**meta, "format": PATH_FORMAT}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> "RegularizationPath":
+        """Inverse of :meth:`to_arrays` (``cached=True``)."""
+        if meta.get("format") != PATH_FORMAT:
+            raise InputError(f"cached path has format {meta.get('format')}, expected {PATH_FORMAT}")
+        scalars = {name: meta[name] for name in cls._SCALARS}
+        return cls(**{**arrays, **scalars, "cached": True})
+
+
+# --------------------------------------------------------------------------- nonconvex comparison
+
+
+def effective_count(norms: Any) -> float:
+    """Participation number ``(sum_k R_k)^2 / sum_k R_k^2`` of sub-network norms ``R (K,)``:
+    ``K`` when all are equal, close to the number of large ones when the rest are small, 0 for none."""
+    R = np.abs(np.asarray(norms, dtype=np.float64).reshape(-1))
+    total = float((R**2).sum())
+    return float(R.sum() ** 2 / total) if total > 0 else 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class NonconvexSparsity:
+    """Nonconvex training at each ``beta`` (:func:`nonconvex_sparsity`): ``(B,)`` arrays of the best
+    objective, the number of sub-networks with nonzero path norm (``active``, out of
+    ``num_subnets``) and the participation number ``effective`` of their norms."""
+
+    betas: np.ndarray
+    objectives: np.ndarray
+    active: np.ndarray
+    effective: np.ndarray
+    num_subnets: int
+    seconds: float
+
+    def __repr__(self) -> str:
+        rows = "\n".join(f"  {b:10.4g}  {o:12.8f}  {a:6d}  {e:9.2f}"
+                         for b, o, a, e in zip(self.betas, self.objectives, self.active, self.effective))
+        return (f"NonconvexSparsity(K={self.num_subnets}, {self.seconds:.1f} s)\n"
+                f"        beta     objective  active  effective\n{rows}")
+
+
+def nonconvex_sparsity(
+    X: Any, y: Any, betas: Any, layers: int = 3, m1: int | None = None, *, num_subnets: int = 50,
+    steps: int = 2000, lr: float = 1e-2, seed: int = 0, rtol: float = 1e-6, device: Any = "cpu",
+) -> NonconvexSparsity:
+    """Train a :class:`~pathconvex_lab.nets.ParallelReLUNet` with ``num_subnets`` sub-networks at each
+    ``beta`` (Adam, full batch, path norm with the proximal step on the output weights, which
+    zeroes unused sub-networks exactly) and count the sub-networks it uses: ``active`` (path norm
+    above ``rtol`` times the largest) and the participation number (:func:`effective_count`).
+    Compare with :attr:`RegularizationPath.subnetworks` at the same ``beta``."""
+    from ..nets import ParallelReLUNet
+    from ..train import train
+
+    X, y, _ = check_problem(X, y, 1.0)
+    m1 = resolve_m1(layers, m1)
+    values = _check_betas(betas)
+    widths = (X.shape[1], 1) if layers == 2 else (X.shape[1], m1, 1)
+    start = time.perf_counter()
+    objectives, active, effective = [], [], []
+    for beta in values:
+        net = ParallelReLUNet(widths, num_subnets, seed=seed)
+        out = train(net, X, y, float(beta), steps=steps, lr=lr, prox=True, progress=False, device=device, seed=seed)
+        norms = out.net.path_norms().detach().cpu().numpy()
+        objectives.append(out.best_objective)
+        active.append(int((norms > rtol * norms.max(initial=0.0)).sum()) if norms.max(initial=0.0) > 0 else 0)
+        effective.append(effective_count(norms))
+    return NonconvexSparsity(values, np.array(objectives), np.array(active), np.array(effective), num_subnets,
+                             time.perf_counter() - start)
+
+
+# --------------------------------------------------------------------------- one path point
+
+
+@dataclass
+class _Point:
+    """Everything recorded at one ``beta`` (internal)."""
+
+    beta: float
+    objective: float
+    network_objective: float
+    lower_bound: float
+    ratio: float
+    rel_gap: float
+    certified: bool
+    norms: np.ndarray  # (2, G)
+    weights: np.ndarray  # (K, d, m1)
+    sigma: np.ndarray  # (K, m1)
+    signs: np.ndarray  # (K,)
+    rounds: int
+    working: int
+    seconds: float
+
+
+def _zero_point(beta: float, y: np.ndarray, beta_max: float, shape: tuple[int, ...], exact: bool, start: float) -> _Point:
+    """The zero network at ``beta >= beta_max``: optimal, with an exact certificate (residual ``y``)."""
+    G, d, m1 = shape
+    primal = 0.5 * float(y @ y)
+    _, lower = dual_lower_bound(y, y, beta, beta_max)
+    rel = (primal - lower) / primal if primal > 0 else 0.0
+    return _Point(beta, primal, primal, lower, beta_max / beta, rel, bool(exact and rel <= GAP_TOL),
+                  np.zeros((2, G)), np.zeros((0, d, m1)), np.zeros((0, m1), np.int8), np.zeros(0, np.int8),
+                  0, 0, time.perf_counter() - start)
+
+
+def pruned_subnetworks(pruned: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blocks of a pruned result ``(2, K, d, m1)`` (one nonzero per column) as ``W, sigma, signs``."""
+    B = pruned.blocks
+    signs = np.where(pruned.block_norms[0] > 0, 1, -1).astype(np.int8)
+    return B[0] + B[1], pruned.groups.sigma.astype(np.int8), signs
+
+
+@dataclass
+class _PathState:
+    """The working set (indices into the full group set) and the current solution on it."""
+
+    working: np.ndarray
+    blocks: np.ndarray | None = None  # (2, len(working), d, m1)
+    fit: np.ndarray | None = None
+    penalty: float = 0.0
+
+
+def _solve_point(X: np.ndarray, y: np.ndarray, beta: float, full: Any, state: _PathState, *, layers: int,
+                 solver: str, tol: float, max_rounds: int, add_per_round: int, drop_tol: float,
+                 support: str) -> _Point:
+    """Solve at one ``beta < beta_max`` by growing the working set until the certificate over all
+    groups says ``sigma_A(r) <= beta (1 + tol)`` (or ``max_rounds`` solves)."""
+    start = time.perf_counter()
+    n, d = X.shape
+    G, m1 = full.count, full.m1
+    cert = None
+    if state.working.size == 0:  # the zero network's certificate picks the first groups
+        cert = certify_outputs(np.zeros(n), 0.0, X, y, beta, full, top=G, support=support)
+    rounds = 0
+    result = None
+    while rounds < max_rounds:
+        if cert is not None:
+            if result is not None and cert.ratio <= 1.0 + tol:
+                break
+            known = set(state.working.tolist())
+            add = np.array([g for g in cert.violating(1.0 + tol) if g not in known][:add_per_round], dtype=np.int64)
+            if result is not None and add.size == 0:
+                break
+            if state.working.size == 0 and add.size == 0:  # beta within tol of beta_max: start from the top group
+                add = cert.top_groups[:1].astype(np.int64)
+            state.working = np.concatenate([state.working, add])
+            if state.blocks is not None:
+                state.blocks = np.concatenate([state.blocks, np.zeros((2, add.size, d, m1))], axis=1)
+        options = {"warm_start": state.blocks} if solver == "fast" and state.blocks is not None else {}
+        result = solve_groups(X, y, beta, subset_groups(full, state.working), layers=layers, solver=solver,
+                              source="path", **options)
+        rounds += 1
+        state.blocks = result.blocks
+        cert = certify_outputs(result.outputs(), result.penalty, X, y, beta, full, top=G, support=support)
+    norms = np.zeros((2, G))
+    norms[:, state.working] = result.block_norms
+    pruned = result.prune(drop_tol=drop_tol)
+    W, sigma, signs = pruned_subnetworks(pruned)
+    return _Point(beta, result.objective, pruned.objective, cert.lower_bound, cert.ratio, cert.rel_gap,
+                  bool(cert.certified), norms, W, sigma, signs, rounds, int(state.working.size),
+                  time.perf_counter() - start)
+
+
+def _assemble(points: list[_Point], X: np.ndarray, y: np.ndarray, full: Any, source: str, layers: int,
+              beta_max: float, solver: str, key: str, complete: bool) -> RegularizationPath:
+    """Stack the points (in ascending ``beta``) into a :class:`RegularizationPath`."""
+    points = sorted(points, key=lambda p: p.beta)
+    d, m1 = X.shape[1], full.m1
+
+    def column(name: str, dtype: Any = np.float64) -> np.ndarray:
+        return np.array([getattr(p, name) for p in points], dtype=dtype)
+
+    counts = [p.weights.shape[0] for p in points]
+    stack = (lambda name, shape, dt: np.concatenate([getattr(p, name) for p in points]) if points
+             else np.zeros(shape, dt))
+    return RegularizationPath(
+        betas=column("beta"), objectives=column("objective"), network_objectives=column("network_objective"),
+        lower_bounds=column("lower_bound"), ratios=column("ratio"), rel_gaps=column("rel_gap"),
+        certified=column("certified", bool),
+        group_norms=np.stack([p.norms for p in points]) if points else np.zeros((0, 2, full.count)),
+        offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        weights=stack("weights", (0, d, m1), np.float64), sigma=stack("sigma", (0, m1), np.int8).astype(np.int8),
+        signs=stack("signs", (0,), np.int8).astype(np.int8), rounds=column("rounds", np.int64),
+        working=column("working", np.int64), seconds=column("seconds"),
+        X=X, y=y, layers=layers, m1=m1, beta_max=beta_max, num_groups=full.count, group_source=source,
+        exact_groups=bool(full.exact), solver=solver, key=key, complete=complete,
+    )
+
+
+# --------------------------------------------------------------------------- cache keys
+
+
+def _groups_fingerprint(X: np.ndarray, m1: int, groups: Any, seed: Any) -> Any:
+    """What identifies the group set: the spec for ``"exact"``/an int (with the seed), else the arrays."""
+    if isinstance(groups, str) or (isinstance(groups, (int, np.integer)) and not isinstance(groups, bool)):
+        return ["spec", groups if isinstance(groups, str) else int(groups), seed if isinstance(seed, int) else None]
+    resolved, _ = resolve_groups(X, m1, groups, seed=seed)
+    return ["arrays", resolved.D1, resolved.sigma, resolved.D2, bool(resolved.exact), resolved.method]
+
+
+def clear_memory_cache() -> None:
+    """Forget the paths kept in memory (the disk cache is untouched; see :func:`pathconvex_lab.cache.clear`)."""
+    _MEMORY.clear()
+
+
+def _remember(path: RegularizationPath) -> None:
+    _MEMORY[path.key] = path
+    _MEMORY.move_to_end(path.key)
+    while len(_MEMORY) > MEMORY_ENTRIES:
+        _MEMORY.popitem(last=False)
+
+
+# --------------------------------------------------------------------------- the entry point
+
+
+def regularization_path(
+    X: Any,
+    y: Any,
+    betas: Any,
+    layers: int = 3,
+    m1: int | None = None,
+    groups: Any = "exact",
+    *,
+    solver: str = "cvxpy",
+    seed: Any = 0,
+    tol: float = 1e-6,
+    max_rounds: int = 20,
+    add_per_round: int = 50,
+    drop_tol: float = 1e-6,
+    support: str = "socp",
+    min_ratio: float = 1e-2,
+    cache: bool | str = True,
+    progress: bool = False,
+) -> RegularizationPath:
+    """Solve the convex program of a 2- or 3-layer network along a grid of ``beta``.
+
+    Args:
+        X, y: data ``(n, d)`` (bias as a column of ones) and targets ``(n,)``.
+        betas: a sequence of ``beta > 0`` (sorted and deduplicated), or an ``int``: that many
+            log-spaced values from ``min_ratio * beta_max`` to ``beta_max`` (:func:`beta_grid`).
+        layers: 2 (weight decay) or 3 (path norm); ``m1``: first-layer width (3 layers, default 2).
+        groups: ``"exact"`` (certificates are proofs), an ``int`` (sampled groups, MATH §5.4), a
+            ``Groups``/``Patterns`` object or a network (see ``solve_three_layer``); ``seed`` for sampling.
+        solver: the backend of each restricted solve (``"cvxpy"``, ``"fast"`` (warm-started), ...).
+        tol: a point is done when ``sigma_A(r) <= beta (1 + tol)`` over all groups.
+        max_rounds, add_per_round: at most this many solves per point, adding at most this many
+            violating groups per solve.
+        drop_tol: pruning drops blocks below this fraction of the largest (solver noise).
+        support: how the certificate computes ``sigma_A`` (``"socp"`` or ``"projection"``, exact).
+        cache: True (memory and disk), ``"memory"``, or False (always solve, store nothing).
+        progress: show a ``tqdm`` bar. Ctrl-C stops and returns the points solved so far
+            (``complete=False``, not cached).
+    Returns:
+        :class:`RegularizationPath` (ascending ``beta``).
+    """
+    X, y, _ = check_problem(X, y, 1.0)
+    m1 = resolve_m1(layers, m1)
+    tol = check_positive(tol, "tol")
+    max_rounds = check_int(max_rounds, "max_rounds", minimum=1)
+    add_per_round = check_int(add_per_round, "add_per_round", minimum=1)
+    drop_tol = check_positive(drop_tol, "drop_tol")
+    check_choice(support, "support", ("socp", "projection"))
+    if cache not in (True, False, "memory"):
+        raise InputError(f"cache must be True, False or 'memory'; got {cache!r}")
+    grid = isinstance(betas, (int, np.integer)) and not isinstance(betas, bool)
+    beta_spec = ["grid", check_int(betas, "betas", minimum=1), check_positive(min_ratio, "min_ratio")] if grid \
+        else _check_betas(betas)
+    key = disk.hash_inputs(PATH_FORMAT, X, y, beta_spec, layers, m1, _groups_fingerprint(X, m1, groups, seed),
+                           solver, tol, max_rounds, add_per_round, drop_tol, support)
+    if cache and key in _MEMORY:
+        _MEMORY.move_to_end(key)
+        return replace(_MEMORY[key], cached=True)
+    if cache is True:
+        stored = disk.load(CACHE_KIND, key)
+        if stored is not None:
+            try:
+                path = RegularizationPath.from_arrays(*stored)
+            except (InputError, KeyError, TypeError):
+                path = None
+            if path is not None:
+                _remember(path)
+                return path
+
+    full, source = resolve_groups(X, m1, groups, seed=seed)
+    beta_max = _support_sigma(X, y, full, support)
+    beta_values = beta_grid(beta_max, beta_spec[1], beta_spec[2]) if grid else beta_spec
+    points, complete = _run_path(X, y, beta_values[::-1], full, beta_max, progress=progress, layers=layers,
+                                 solver=solver, tol=tol, max_rounds=max_rounds, add_per_round=add_per_round,
+                                 drop_tol=drop_tol, support=support)
+    path = _assemble(points, X, y, full, source, layers, beta_max, solver, key, complete)
+    if complete and cache:
+        _remember(path)
+        if cache is True:
+            disk.save(CACHE_KIND, key, *path.to_arrays())
+    return path
+
+
+def _run_path(X: np.ndarray, y: np.ndarray, betas_desc: np.ndarray, full: Any, beta_max: float, *,
+              progress: bool, **options: Any) -> tuple[list[_Point], bool]:
+    """Solve every ``beta`` (descending) sharing one working set; returns the points and whether
+    all were solved (False after Ctrl-C)."""
+    start_shape = (full.count, X.shape[1], full.m1)
+    state = _PathState(np.zeros(0, dtype=np.int64))
+    points: list[_Point] = []
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(betas_desc), desc="regularization path", unit="beta")
+    try:
+        for beta in betas_desc:
+            start = time.perf_counter()
+            if beta >= beta_max:
+                points.append(_zero_point(float(beta), y, beta_max, start_shape, full.exact, start))
+            else:
+                points.append(_solve_point(X, y, float(beta), full, state, **options))
+            if bar is not None:
+                bar.update(1)
+                bar.set_postfix(beta=f"{beta:.3g}", objective=f"{points[-1].objective:.6g}",
+                                subnets=points[-1].weights.shape[0])
+    except KeyboardInterrupt:
+        return points, False
+    finally:
+        if bar is not None:
+            bar.close()
+    return points, True
+
+
+__all__ = [
+    "regularization_path",
+    "RegularizationPath",
+    "compute_beta_max",
+    "beta_grid",
+    "sub_network_outputs",
+    "pruned_subnetworks",
+    "clear_memory_cache",
+    "effective_count",
+    "nonconvex_sparsity",
+    "NonconvexSparsity",
+    "resolve_m1",
+    "ACTIVE_RTOL",
+]

@@ -1,0 +1,408 @@
+"""The group program of MATH.md §3.5 (two layers are its ``m1 = 1`` case), its linear maps in
+numpy, a size estimate, and the solver backends.
+
+A *group* ``g`` is a first-layer configuration ``(sigma_g (m1,), D1_g (m1, n))`` with a second-layer
+pattern ``D2_g (n,)``. Its linear map and cone are::
+
+    M_g V = D2_g * sum_j sigma_gj * D1_gj * (X v_j)                      (n,)
+    C_g   = {V (d, m1): (2 D1_gj - 1) * X v_j >= 0 for all j,  (2 D2_g - 1) * H_g V >= 0}
+
+with ``H_g V = sum_j sigma_gj D1_gj * X v_j``. The program is::
+
+    min  1/2 || sum_{g, s} s M_g V_g^s - y ||^2 + beta sum_{g, s} ||V_g^s||_F,  V_g^s in C_g,
+
+over blocks ``V`` of shape ``(2, G, d, m1)``: index 0 holds output sign ``s = +1``, index 1 ``s = -1``.
+
+Backends: ``"cvxpy"`` (CLARABEL, then SCS with a :class:`SolverFallbackWarning`), a named cvxpy
+solver such as ``"SCS"`` (tried first, then the defaults), ``"fast"`` (the torch solver of
+``pathconvex_lab.convex.fast``), or ``"auto"`` (``"fast"`` for problems above
+:data:`AUTO_FAST_VARIABLES` variables when that module is importable, else ``"cvxpy"``).
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+import warnings
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_matrix, check_positive, check_targets
+from ..errors import InputError, ProblemTooLargeError, SolverError, SolverFallbackWarning
+
+#: cvxpy solvers tried in order by the ``"cvxpy"`` backend (never ECOS: cvxpy >= 1.6 ships without it).
+CVXPY_SOLVERS = ("CLARABEL", "SCS")
+#: Above this many variables, ``solver="auto"`` prefers the torch solver when it is importable.
+AUTO_FAST_VARIABLES = 200_000
+#: Default budgets checked before anything is allocated.
+MAX_VARIABLES = 2_000_000
+MAX_BYTES = 8 * 2**30
+#: Bytes per nonzero of the constraint data through cvxpy's canonicalization and the solver's
+#: factorization (measured: about 150-250 on DS1-DS2 scale problems; rounded up).
+BYTES_PER_NONZERO = 300
+_SUCCESS = ("optimal", "optimal_inaccurate")
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_problem(X: Any, y: Any, beta: Any) -> tuple[np.ndarray, np.ndarray, float]:
+    """Validate data: ``X`` float64 ``(n, d)``, ``y`` float64 ``(n,)``, ``beta > 0``."""
+    X = check_matrix(X, "X")
+    y = check_targets(y, X.shape[0], "y")
+    return X, y, check_positive(beta, "beta")
+
+
+def check_group_arrays(D1: Any, sigma: Any, D2: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Validate group arrays: ``D1`` bool ``(G, m1, n)``, ``sigma`` ±1 ``(G, m1)``, ``D2`` bool ``(G, n)``."""
+    D1 = np.asarray(D1)
+    sigma = np.asarray(sigma)
+    D2 = np.asarray(D2)
+    if D1.ndim != 3 or D1.shape[2] != n:
+        raise InputError(f"D1 must have shape (G, m1, n={n}); got {D1.shape}")
+    G, m1 = D1.shape[:2]
+    if sigma.shape != (G, m1):
+        raise InputError(f"sigma must have shape (G, m1)=({G}, {m1}); got {sigma.shape}")
+    if not np.all(np.abs(sigma) == 1):
+        raise InputError("sigma must hold only +1 and -1")
+    if D2.shape != (G, n):
+        raise InputError(f"D2 must have shape (G, n)=({G}, {n}); got {D2.shape}")
+    if G == 0:
+        raise InputError("the group set is empty (G = 0); sample or enumerate at least one group")
+    return D1.astype(bool), sigma.astype(np.int8), D2.astype(bool)
+
+
+# --------------------------------------------------------------------------- linear maps (numpy)
+
+
+def first_layer(X: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``X v_j`` for every block: ``V (..., d, m1) -> (..., n, m1)``."""
+    return np.einsum("nd,...dj->...nj", X, V)
+
+
+def second_layer(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``H_g V = sum_j sigma_gj D1_gj * X v_j``: ``V (..., G, d, m1) -> (..., G, n)``."""
+    signed = sigma[:, :, None] * D1  # (G, m1, n)
+    return np.einsum("gjn,...gnj->...gn", signed, first_layer(X, V))
+
+
+def group_map(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``M_g V = D2_g * H_g V``: ``V (..., G, d, m1) -> (..., G, n)``."""
+    return D2 * second_layer(X, D1, sigma, V)
+
+
+def group_adjoint(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """``M_g^T r`` for every group: ``r (n,) -> (G, d, m1)``, column ``j`` is ``sigma_gj X^T (D1_gj D2_g r)``."""
+    weights = sigma[:, :, None] * D1 * (D2 * r)[:, None, :]  # (G, m1, n)
+    return np.einsum("nd,gjn->gdj", X, weights)
+
+
+def program_output(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """``f = sum_{g,s} s M_g V_g^s`` for blocks ``V (2, G, d, m1)``: returns ``(n,)``."""
+    out = group_map(X, D1, sigma, D2, V)  # (2, G, n)
+    return out[0].sum(axis=0) - out[1].sum(axis=0)
+
+
+def program_objective(
+    X: np.ndarray, y: np.ndarray, beta: float, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, V: np.ndarray
+) -> float:
+    """``1/2 ||f - y||^2 + beta sum ||V_g^s||_F`` in float64 for blocks ``V (2, G, d, m1)``."""
+    f = program_output(X, D1, sigma, D2, V)
+    return float(0.5 * np.sum((f - y) ** 2) + beta * np.sqrt((V**2).sum(axis=(-2, -1))).sum())
+
+
+def cone_violations(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, V: np.ndarray) -> np.ndarray:
+    """Per-block cone violation of blocks ``V (..., G, d, m1)``: ``(..., G)``, the largest
+    negative part of the constraints of ``C_g`` divided by ``max |X v_j|`` of that block."""
+    XV = first_layer(X, V)  # (..., G, n, m1)
+    scale = np.abs(XV).max(axis=(-2, -1))
+    first = ((2.0 * np.swapaxes(D1, 1, 2) - 1.0) * XV).min(axis=(-2, -1))
+    second = ((2.0 * D2 - 1.0) * second_layer(X, D1, sigma, V)).min(axis=-1)
+    worst = np.maximum(0.0, -np.minimum(first, second))
+    return np.divide(worst, scale, out=np.zeros_like(worst), where=scale > 0)
+
+
+def cone_violation(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, V: np.ndarray) -> float:
+    """Largest violation of the cone constraints by blocks ``V (..., G, d, m1)``, relative to
+    ``max |X v_j|`` over all blocks (0 when every block lies in its cone)."""
+    XV = first_layer(X, V)
+    scale = float(np.abs(XV).max()) if XV.size else 0.0
+    if scale == 0.0:
+        return 0.0
+    first = (2.0 * np.swapaxes(D1, 1, 2) - 1.0) * XV
+    second = (2.0 * D2 - 1.0) * second_layer(X, D1, sigma, V)
+    worst = min(float(first.min()), float(second.min()))
+    return max(0.0, -worst) / scale
+
+
+def implied_second_layer(D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray) -> np.ndarray:
+    """Bool ``(G, n)``: where the second-layer constraint follows from the first-layer ones.
+
+    At coordinate ``i``, ``(2 D2_i - 1) H_i >= 0`` holds automatically if every active neuron
+    (``D1_gj[i] = 1``, so ``(X v_j)_i >= 0``) has ``sigma_gj = 2 D2_i - 1`` (this covers the
+    whole two-layer case ``m1 = 1, sigma = +1, D2 = D1``) or no neuron is active (``H_i = 0``).
+    """
+    want = np.where(D2, 1, -1)[:, None, :]  # (G, 1, n)
+    agrees = ~D1 | (sigma[:, :, None] == want)
+    return agrees.all(axis=1)
+
+
+# --------------------------------------------------------------------------- size estimate
+
+
+@dataclass(frozen=True)
+class ProblemSize:
+    """Size of a group program before it is built: counts and an estimated peak memory in bytes."""
+
+    groups: int
+    variables: int
+    constraints: int
+    nonzeros: int
+    bytes: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.groups} groups, {self.variables:,} variables, {self.constraints:,} inequalities, "
+            f"~{self.bytes / 2**20:,.0f} MiB"
+        )
+
+
+def estimate_size(n: int, d: int, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray) -> ProblemSize:
+    """Count variables ``2 G d m1``, inequalities (first layer ``2 G n m1`` plus the
+    second-layer rows that are not implied) and constraint nonzeros; bytes are
+    ``nonzeros * BYTES_PER_NONZERO`` (cvxpy canonicalization and solver factorization)."""
+    G, m1 = D1.shape[:2]
+    second = int(2 * (~implied_second_layer(D1, sigma, D2)).sum())
+    first = 2 * G * n * m1
+    nonzeros = first * d + second * d * m1 + 2 * G * n * d * m1 + 2 * G * d * m1
+    return ProblemSize(G, 2 * G * d * m1, first + second, nonzeros, nonzeros * BYTES_PER_NONZERO)
+
+
+def check_size(size: ProblemSize, max_variables: int, max_bytes: int) -> None:
+    """Raise :class:`ProblemTooLargeError` (before any allocation) when ``size`` exceeds a budget."""
+    if size.variables <= max_variables and size.bytes <= max_bytes:
+        return
+    raise ProblemTooLargeError(
+        f"the group program is too large: {size} (budget: {max_variables:,} variables, "
+        f"{max_bytes / 2**30:.1f} GiB). Shrink it: sample groups (groups=<number>, e.g. 2000) and "
+        "check with a certificate or certify_and_grow, use fewer data points or a smaller m1, use the "
+        "low-rank approximation (MATH §6), or raise max_variables / max_bytes if you have the memory"
+    )
+
+
+# --------------------------------------------------------------------------- cvxpy backend
+
+
+def cvxpy_cones(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, W: Any) -> tuple[list, Any]:
+    """Cone constraints ``V_g^s in C_g`` on the columns of ``W (d m1, 2 G)`` and ``H (n, 2 G)``.
+
+    Column ``s G + g`` of ``W`` stacks the columns ``v_1, ..., v_m1`` of block ``V_g^s`` (both
+    output signs share the cone). Masks are constant ``(n, 2 G)`` matrices and the only loop
+    is over the ``m1`` neurons. Second-layer rows implied by the first layer are left out.
+    """
+    import cvxpy as cp
+
+    d = X.shape[1]
+    m1 = D1.shape[1]
+    H = 0
+    cones = []
+    for j in range(m1):
+        D1j = np.tile(D1[:, j, :].T, 2)  # (n, 2G)
+        Z = X @ W[j * d : (j + 1) * d, :]  # X v_j for every block, (n, 2G)
+        cones.append(cp.multiply(2.0 * D1j - 1.0, Z) >= 0)
+        H = H + cp.multiply(np.tile(sigma[:, j], 2) * D1j, Z)
+    needed = np.flatnonzero(~np.tile(implied_second_layer(D1, sigma, D2).T, 2).ravel(order="F"))
+    if needed.size:
+        S2 = 2.0 * np.tile(D2.T, 2) - 1.0
+        cones.append(cp.vec(cp.multiply(S2, H), order="F")[needed] >= 0)
+    return cones, H
+
+
+def build_cvxpy_problem(
+    X: np.ndarray, y: np.ndarray, beta: float, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray
+) -> tuple[Any, Any]:
+    """The vectorized cvxpy model of the group program; returns ``(problem, W)``.
+
+    ``W`` has shape ``(d m1, 2 G)`` (layout of :func:`cvxpy_cones`); the output is
+    ``f = sum over columns of s * D2 * H`` and the group norms are ``norm(W, 2, axis=0)``.
+    """
+    import cvxpy as cp
+
+    d = X.shape[1]
+    G, m1 = D1.shape[:2]
+    W = cp.Variable((d * m1, 2 * G), name="W")
+    cones, H = cvxpy_cones(X, D1, sigma, D2, W)
+    signs = np.repeat([1.0, -1.0], G)  # output sign of each column
+    f = cp.sum(cp.multiply(np.tile(D2.T, 2) * signs, H), axis=1)
+    objective = 0.5 * cp.sum_squares(f - y) + beta * cp.sum(cp.norm(W, 2, axis=0))
+    return cp.Problem(cp.Minimize(objective), cones), W
+
+
+def blocks_from_columns(W: np.ndarray, d: int, m1: int) -> np.ndarray:
+    """``W (d m1, 2G)`` -> blocks ``(2, G, d, m1)``."""
+    G = W.shape[1] // 2
+    return W.reshape(m1, d, 2, G).transpose(2, 3, 1, 0).copy()
+
+
+def cvxpy_order(solver: str) -> tuple[str, ...]:
+    """The cvxpy solvers to try for backend name ``solver``."""
+    if solver == "cvxpy":
+        return CVXPY_SOLVERS
+    return (solver, *(s for s in CVXPY_SOLVERS if s != solver))
+
+
+def run_cvxpy(problem: Any, order: tuple[str, ...], verbose: bool = False) -> tuple[str, str, int]:
+    """Solve ``problem`` with the first solver of ``order`` that succeeds.
+
+    Each failure after the first solver warns :class:`SolverFallbackWarning`; if all fail,
+    raise :class:`SolverError` naming every solver and its status. Returns
+    ``(solver used, status, iterations)``.
+    """
+    import cvxpy as cp
+
+    tried = []
+    for name in order:
+        try:
+            with warnings.catch_warnings():  # an inaccurate solution shows in `status` instead
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate", category=UserWarning)
+                problem.solve(solver=name, verbose=verbose)
+            status = str(problem.status)
+        except (cp.error.SolverError, ArithmeticError) as exc:
+            status = f"error: {' '.join(str(exc).split())[:120]}"
+        if status in _SUCCESS and problem.variables()[0].value is not None:
+            iterations = getattr(problem.solver_stats, "num_iters", None) or 0
+            return name, status, int(iterations)
+        tried.append(f"{name}: {status}")
+        following = order[len(tried)] if len(tried) < len(order) else None
+        if following is not None:
+            warnings.warn(f"{name} failed ({status}); falling back to {following}", SolverFallbackWarning, stacklevel=3)
+    raise SolverError("every solver failed: " + "; ".join(tried))
+
+
+def solve_group_program_cvxpy(
+    X: np.ndarray,
+    y: np.ndarray,
+    beta: float,
+    D1: np.ndarray,
+    sigma: np.ndarray,
+    D2: np.ndarray,
+    *,
+    solver: str = "cvxpy",
+    verbose: bool = False,
+) -> dict[str, Any]:
+    """Solve the group program with cvxpy; returns the same keys as the torch solver:
+    ``V (2, G, d, m1)``, ``objective`` (recomputed in float64 from ``V``), ``status``,
+    ``solver``, ``gap`` (NaN: conic solvers do not expose it), ``violation``, ``iterations``,
+    ``seconds`` ({"build", "solve"})."""
+    n, d = X.shape
+    m1 = D1.shape[1]
+    t0 = time.perf_counter()
+    problem, W = build_cvxpy_problem(X, y, beta, D1, sigma, D2)
+    t1 = time.perf_counter()
+    used, status, iterations = run_cvxpy(problem, cvxpy_order(solver), verbose)
+    t2 = time.perf_counter()
+    V = blocks_from_columns(np.asarray(W.value, dtype=np.float64), d, m1)
+    return {
+        "V": V,
+        "objective": program_objective(X, y, beta, D1, sigma, D2, V),
+        "status": status,
+        "solver": used,
+        "gap": float("nan"),
+        "violation": cone_violation(X, D1, sigma, D2, V),
+        "iterations": iterations,
+        "seconds": {"build": t1 - t0, "solve": t2 - t1},
+    }
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def _fast_solver() -> Any:
+    """The torch solver function, or None when ``pathconvex_lab.convex.fast`` is not importable."""
+    try:
+        module = importlib.import_module(".fast", __package__)
+    except ImportError:
+        return None
+    return getattr(module, "solve_group_program_fast", None)
+
+
+def resolve_backend(solver: Any, size: ProblemSize) -> str:
+    """Map a ``solver`` argument to ``"fast"``, ``"cvxpy"`` or an upper-case cvxpy solver name."""
+    if not isinstance(solver, str) or not solver:
+        raise InputError(f"solver must be 'cvxpy', 'fast', 'auto' or a cvxpy solver name such as 'CLARABEL'; got {solver!r}")
+    if solver == "auto":
+        return "fast" if size.variables > AUTO_FAST_VARIABLES and _fast_solver() is not None else "cvxpy"
+    if solver in ("cvxpy", "fast"):
+        return solver
+    import cvxpy as cp
+
+    name = solver.upper()
+    if name == "ECOS" or name not in cp.installed_solvers():
+        raise InputError(
+            f"solver must be 'cvxpy', 'fast', 'auto' or an installed cvxpy solver "
+            f"({', '.join(s for s in cp.installed_solvers() if s != 'ECOS')}); got {solver!r}"
+        )
+    return name
+
+
+def solve_group_program(
+    X: Any,
+    y: Any,
+    beta: Any,
+    D1: Any,
+    sigma: Any,
+    D2: Any,
+    *,
+    solver: str = "cvxpy",
+    max_variables: int = MAX_VARIABLES,
+    max_bytes: int = MAX_BYTES,
+    verbose: bool = False,
+    **fast_options: Any,
+) -> dict[str, Any]:
+    """Validate, size-check and solve the group program of MATH §3.5.
+
+    Parameters: ``X (n, d)``, ``y (n,)``, ``beta > 0``, groups ``D1 (G, m1, n)`` bool,
+    ``sigma (G, m1)`` ±1, ``D2 (G, n)`` bool; ``solver`` as in the module docstring;
+    ``max_variables`` / ``max_bytes`` budgets (:class:`ProblemTooLargeError` beyond them);
+    ``fast_options`` go to the torch solver (``tol``, ``warm_start``, ``device``, ``dtype``).
+    Returns the dict of :func:`solve_group_program_cvxpy` (``V`` of shape ``(2, G, d, m1)``).
+    """
+    X, y, beta = check_problem(X, y, beta)
+    D1, sigma, D2 = check_group_arrays(D1, sigma, D2, X.shape[0])
+    size = estimate_size(*X.shape, D1, sigma, D2)
+    backend = resolve_backend(solver, size)
+    if backend != "fast":
+        check_size(size, max_variables, max_bytes)
+        return solve_group_program_cvxpy(X, y, beta, D1, sigma, D2, solver=backend, verbose=verbose)
+    fast = _fast_solver()
+    if fast is None:
+        raise InputError("solver='fast' needs pathconvex_lab.convex.fast (the torch solver), which is not available")
+    out = dict(fast(X, y, beta, D1, sigma, D2, **fast_options))
+    V = np.asarray(out["V"], dtype=np.float64)
+    seconds = out.get("seconds", float("nan"))
+    out.update(
+        V=V,
+        objective=program_objective(X, y, beta, D1, sigma, D2, V),
+        solver="fast",
+        violation=cone_violation(X, D1, sigma, D2, V),
+        seconds=seconds if isinstance(seconds, dict) else {"build": 0.0, "solve": float(seconds)},
+    )
+    return out
+
+
+__all__ = [
+    "CVXPY_SOLVERS",
+    "ProblemSize",
+    "estimate_size",
+    "check_size",
+    "solve_group_program",
+    "build_cvxpy_problem",
+    "group_map",
+    "group_adjoint",
+    "program_output",
+    "program_objective",
+    "cone_violation",
+    "cone_violations",
+]

@@ -1,0 +1,201 @@
+"""The result of a convex program: :class:`ConvexResult` (DESIGN.md §2), and
+:func:`solve_groups`, which solves the group program on a given group set."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_choice
+from ..errors import InputError
+from .certificate import GAP_TOL, Certificate, certify_outputs
+from .program import MAX_BYTES, MAX_VARIABLES, check_problem, cone_violation, program_output, solve_group_program
+from .prune import prune_blocks
+
+#: Blocks below this fraction of the largest norm are solver noise and left out of networks.
+DROP_TOL = 1e-9
+
+
+@dataclass(frozen=True, eq=False)
+class ConvexResult:
+    """Solution of the group program (MATH §3.5; two layers are ``m1 = 1``).
+
+    Attributes:
+        objective: ``1/2 ||f - y||^2 + beta sum ||V_g^s||_F``, recomputed in float64 from ``blocks``.
+        blocks: ``(2, G, d, m1)``; ``blocks[0, g]`` is ``V_g^+`` (output sign +1), ``blocks[1, g]`` is ``V_g^-``.
+        groups: the :class:`~pathconvex_lab.arrangements.Groups` the program was solved over.
+        block_norms: ``(2, G)`` Frobenius norms of the blocks.
+        status, solver: the solver's status and the backend that produced it.
+        seconds: ``{"groups", "build", "solve"}`` wall times.
+        source: where the groups came from: ``"exact"``, ``"sampled"``, ``"network"``, ``"grown"``...
+        layers: 2 (weight decay / two-layer path norm) or 3 (three-layer path norm).
+        exact: True when ``objective`` is the optimum over ALL groups (complete group set, or
+            a group subset certified globally optimal); otherwise it is an upper bound.
+        violation: largest relative cone-constraint violation of ``blocks``.
+        pool: the groups a certificate uses by default (the full set for pruned results).
+    """
+
+    objective: float
+    blocks: np.ndarray = field(repr=False)
+    groups: Any = field(repr=False)
+    block_norms: np.ndarray = field(repr=False)
+    status: str
+    solver: str
+    seconds: dict
+    source: str
+    layers: int
+    beta: float
+    exact: bool
+    violation: float
+    X: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    pool: Any = field(default=None, repr=False)
+    pruned: bool = False
+
+    # ----------------------------------------------------------------------- derived values
+
+    @property
+    def m1(self) -> int:
+        """First-layer width of each sub-network (1 for two layers)."""
+        return int(self.blocks.shape[3])
+
+    @property
+    def num_groups(self) -> int:
+        """Number of groups ``G`` in the program."""
+        return int(self.blocks.shape[1])
+
+    def outputs(self) -> np.ndarray:
+        """``f = sum_{g,s} s M_g V_g^s`` on the training data: ``(n,)``."""
+        return program_output(self.X, self.groups.D1, self.groups.sigma, self.groups.D2, self.blocks)
+
+    @property
+    def penalty(self) -> float:
+        """``sum ||V_g^s||_F`` (the path norm of the rebuilt network)."""
+        return float(self.block_norms.sum())
+
+    def active(self, rtol: float = DROP_TOL) -> int:
+        """Number of blocks with norm above ``rtol`` times the largest (sub-networks of :meth:`network`)."""
+        top = float(self.block_norms.max(initial=0.0))
+        return int(((self.block_norms > rtol * top) & (self.block_norms > 0)).sum())
+
+    # ----------------------------------------------------------------------- rebuild
+
+    def network_weights(self, rtol: float = DROP_TOL) -> dict[str, np.ndarray]:
+        """Weights of the rebuilt network (MATH §2, §3.6), one sub-network per block above ``rtol``.
+
+        Three layers: ``W1 = V (K, d, m1)``, ``w2 = sigma (K, m1, 1)``, ``out = s (K,)``. Two
+        layers, balanced so weight decay equals the path norm: ``u = v / sqrt||v||``,
+        ``alpha = s sqrt||v||``; ``W1 (K, d, 1)``, ``out (K,)``.
+        """
+        top = float(self.block_norms.max(initial=0.0))
+        sign, group = np.nonzero((self.block_norms > rtol * top) & (self.block_norms > 0))
+        V = self.blocks[sign, group]  # (K, d, m1)
+        s = np.where(sign == 0, 1.0, -1.0)
+        if self.layers == 2:
+            root = np.sqrt(self.block_norms[sign, group])
+            return {"layers": [V / root[:, None, None]], "out": s * root}
+        w2 = self.groups.sigma[group].astype(np.float64)[:, :, None]
+        return {"layers": [V, w2], "out": s}
+
+    def network(self, rtol: float = DROP_TOL, **kwargs: Any) -> Any:
+        """The :class:`~pathconvex_lab.nets.ParallelReLUNet` realizing this solution; its
+        path-regularized objective equals :attr:`objective` (keyword arguments such as
+        ``dtype``/``device`` go to ``from_weights``)."""
+        from ..nets import ParallelReLUNet
+
+        w = self.network_weights(rtol)
+        return ParallelReLUNet.from_weights(w["layers"], w["out"], **kwargs)
+
+    # ----------------------------------------------------------------------- prune, certify
+
+    def prune(self, drop_tol: float = DROP_TOL, merge_tol: float = 1e-9) -> "ConvexResult":
+        """Same objective with at most ``n + 1`` blocks (merge + Caratheodory, MATH §3.6).
+
+        Returns a new result (``pruned=True``, ``pool`` kept) with one group per remaining
+        block, the group its direction realizes; the network output and the sum of norms are
+        unchanged up to the blocks below ``drop_tol`` times the largest norm, which are dropped
+        first as :meth:`network` does (solver noise; raise ``drop_tol``, e.g. to 1e-6, for fewer
+        tiny sub-networks: the objective moves by about the square of what is dropped).
+        """
+        start = time.perf_counter()
+        D1, sigma, D2, V = prune_blocks(self.X, self.groups.sigma, self.blocks, drop_tol=drop_tol, merge_tol=merge_tol)
+        groups = replace(self.groups, D1=D1, sigma=sigma, D2=D2, V=V.sum(axis=0), exact=False,
+                         method=f"{self.groups.method}-pruned", seconds=time.perf_counter() - start)
+        sub = replace(self, blocks=V, groups=groups, block_norms=np.sqrt((V**2).sum(axis=(-2, -1))),
+                      violation=cone_violation(self.X, D1, sigma, D2, V), pruned=True)
+        objective = float(0.5 * np.sum((sub.outputs() - self.y) ** 2) + self.beta * sub.penalty)
+        return replace(sub, objective=objective, seconds={**self.seconds, "prune": groups.seconds})
+
+    def certificate(self, groups: Any = None, *, tol: float = GAP_TOL, support: str = "socp", seed: Any = 0) -> Certificate:
+        """Certificate (MATH §3.7) of this solution over ``groups`` (default: :attr:`pool`,
+        the group set it was solved on; pass ``"exact"`` or a larger set to check more)."""
+        from .groups import resolve_groups
+
+        pool = self.pool if groups is None else resolve_groups(self.X, self.m1, groups, seed=seed)[0]
+        return certify_outputs(self.outputs(), self.penalty, self.X, self.y, self.beta, pool, tol=tol, support=support)
+
+    def __repr__(self) -> str:
+        kind = "global optimum" if self.exact else "upper bound (groups not complete)"
+        model = "two-layer" if self.layers == 2 else f"three-layer, m1={self.m1}"
+        total = sum(v for v in self.seconds.values() if isinstance(v, (int, float)))
+        return (
+            f"ConvexResult({model}, beta={self.beta:g}: objective={self.objective:.8g} ({kind}),\n"
+            f"  groups={self.num_groups} ({self.source}), active blocks={self.active(1e-6)}"
+            f"{' (pruned)' if self.pruned else ''}, status={self.status}, solver={self.solver}, "
+            f"violation={self.violation:.1e}, {total:.2f} s)"
+        )
+
+
+def solve_groups(
+    X: Any,
+    y: Any,
+    beta: Any,
+    groups: Any,
+    *,
+    layers: int = 3,
+    source: str | None = None,
+    solver: str = "cvxpy",
+    max_variables: int = MAX_VARIABLES,
+    max_bytes: int = MAX_BYTES,
+    verbose: bool = False,
+    group_seconds: float | None = None,
+    **fast_options: Any,
+) -> ConvexResult:
+    """Solve the group program over a ``Groups`` object and wrap it in a :class:`ConvexResult`.
+
+    ``layers`` is 2 (requires ``groups.m1 == 1``) or 3; the result is marked ``exact`` iff
+    ``groups.exact``. Other arguments as in :func:`~pathconvex_lab.convex.program.solve_group_program`.
+    """
+    X, y, beta = check_problem(X, y, beta)
+    check_choice(layers, "layers", (2, 3))
+    if layers == 2 and groups.m1 != 1:
+        raise InputError(f"layers=2 needs two-layer groups (m1=1); got m1={groups.m1}")
+    out = solve_group_program(
+        X, y, beta, groups.D1, groups.sigma, groups.D2,
+        solver=solver, max_variables=max_variables, max_bytes=max_bytes, verbose=verbose, **fast_options,
+    )
+    V = out["V"]
+    seconds = {"groups": groups.seconds if group_seconds is None else group_seconds, **out["seconds"]}
+    return ConvexResult(
+        objective=out["objective"],
+        blocks=V,
+        groups=groups,
+        block_norms=np.sqrt((V**2).sum(axis=(-2, -1))),
+        status=out["status"],
+        solver=out["solver"],
+        seconds=seconds,
+        source=source or ("exact" if groups.exact else groups.method),
+        layers=layers,
+        beta=beta,
+        exact=bool(groups.exact),
+        violation=out["violation"],
+        X=X,
+        y=y,
+        pool=groups,
+    )
+
+
+__all__ = ["ConvexResult", "solve_groups", "DROP_TOL"]

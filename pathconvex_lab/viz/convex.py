@@ -1,0 +1,175 @@
+"""Figures for the convex programs (MATH.md §2-§3): fits, training against the convex optimum,
+group sparsity, the splitting effect, certify-and-grow and decision boundaries.
+
+These functions draw results computed elsewhere (:mod:`pathconvex_lab.convex`,
+:mod:`pathconvex_lab.train`). They build ``matplotlib.figure.Figure`` objects (no pyplot state);
+render one with :func:`pathconvex_lab.viz.arrangements.figure_png`.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+
+
+def _figure(width: float, height: float, panels: int = 1) -> tuple[Any, list]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height))
+    return fig, [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
+
+
+def fit_figure(x: Any, y: Any, curves: Mapping[str, tuple[Any, Any]], title: str = "") -> Any:
+    """1-D data ``(x (n,), y (n,))`` as dots and one line per entry ``label -> (xs, f(xs))``."""
+    x, y = np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float).reshape(-1)
+    if x.shape != y.shape:
+        raise InputError(f"x and y must have the same length; got {x.shape} and {y.shape}")
+    fig, (ax,) = _figure(5.6, 3.6)
+    ax.scatter(x, y, color="black", zorder=3, label="data")
+    for i, (label, (xs, fs)) in enumerate(curves.items()):
+        ax.plot(xs, fs, color=f"C{i}", lw=2 if i == 0 else 1.3, ls="-" if i == 0 else "--", label=label)
+    ax.set_xlabel("x")
+    ax.set_ylabel("f(x)")
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def training_figure(
+    runs: Mapping[str, Sequence[tuple[Any, Any]]], optimum: float, lower_bound: float | None = None, title: str = ""
+) -> Any:
+    """Nonconvex training against the convex optimum on the same objective axis.
+
+    ``runs`` maps a label (e.g. "K = 4") to a list of ``(steps, objectives)`` curves, one per
+    restart. Left: objective vs step (log scale of ``objective - optimum``); right: the best
+    objective of every restart next to the optimum (and the certificate's lower bound).
+    """
+    fig, (left, right) = _figure(9.0, 3.6, 2)
+    for i, (label, curves) in enumerate(runs.items()):
+        for j, (steps, values) in enumerate(curves):
+            gap = np.maximum(np.asarray(values, dtype=float) - optimum, 1e-12)
+            left.semilogy(steps, gap, color=f"C{i}", alpha=0.8, lw=1, label=label if j == 0 else None)
+        finals = [float(np.min(values)) for _, values in curves]
+        right.scatter(np.full(len(finals), i) + np.linspace(-0.15, 0.15, len(finals)), finals, color=f"C{i}", zorder=3)
+    right.axhline(optimum, color="black", lw=1.5, label=f"convex optimum {optimum:.6g}")
+    if lower_bound is not None:
+        right.axhline(lower_bound, color="gray", ls=":", label=f"certificate lower bound {lower_bound:.6g}")
+    right.set_xticks(range(len(runs)), list(runs))
+    right.set_ylabel("best objective of each restart")
+    right.legend(fontsize=7)
+    left.set_xlabel("step")
+    left.set_ylabel("objective - convex optimum")
+    left.legend(fontsize=7)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def block_norms_figure(norms: Mapping[str, Any], floor: float = 1e-12, title: str = "") -> Any:
+    """Sorted block norms ``||V_g^s||_F`` (log scale) of one or more solutions, ``label -> norms``:
+    group sparsity at a glance (how many sub-networks carry the solution)."""
+    fig, (ax,) = _figure(5.6, 3.4)
+    for i, (label, values) in enumerate(norms.items()):
+        v = np.sort(np.asarray(values, dtype=float).reshape(-1))[::-1]
+        ax.semilogy(np.arange(1, v.size + 1), np.maximum(v, floor), marker=".", color=f"C{i}", label=f"{label} ({(v > 1e-6 * v.max(initial=0)).sum()} above 1e-6 max)")
+    ax.set_xscale("log")
+    ax.set_xlabel("block rank")
+    ax.set_ylabel("||V||_F")
+    ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def splitting_figure(m1s: Sequence[int], p3: Sequence[float], p2_split: Sequence[float], p2: float, title: str = "") -> Any:
+    """The splitting lemma (MATH §3.3): ``p3*(m1)`` falls with ``m1``, stays below
+    ``p2*(beta / sqrt(m1))`` and equals ``p2*(beta)`` at ``m1 = 1``."""
+    fig, (ax,) = _figure(5.0, 3.4)
+    ax.plot(m1s, p3, marker="o", lw=2, label="three layers, path norm: p3*(m1)")
+    ax.plot(m1s, p2_split, marker="s", ls="--", label="two layers, split neurons: p2*(beta/sqrt(m1))")
+    ax.axhline(p2, color="gray", ls=":", label=f"two layers: p2*(beta) = {p2:.6g}")
+    ax.set_xticks(list(m1s))
+    ax.set_xlabel("m1 (first-layer width of each sub-network)")
+    ax.set_ylabel("optimal objective")
+    ax.legend(fontsize=7)
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def growth_figure(history: Any, optimum: float | None = None, title: str = "") -> Any:
+    """Certify-and-grow rounds: upper bound (restricted optimum) and certificate lower bound per
+    round, with the working-set size on a second axis. ``history`` is a ``GrowthHistory``."""
+    rounds = history.column("round")
+    fig, (ax,) = _figure(5.6, 3.4)
+    ax.plot(rounds, history.column("objective"), marker="o", label="upper bound (restricted optimum)")
+    ax.plot(rounds, history.column("lower_bound"), marker="v", label="lower bound (certificate)")
+    if optimum is not None:
+        ax.axhline(optimum, color="black", lw=1, ls=":", label=f"optimum {optimum:.8g}")
+    ax.set_xlabel("round")
+    ax.set_ylabel("objective")
+    twin = ax.twinx()
+    twin.bar(rounds, history.column("groups"), color="gray", alpha=0.2)
+    twin.set_ylabel(f"groups in the working set (pool {history.pool_size})")
+    ax.set_zorder(twin.get_zorder() + 1)
+    ax.patch.set_visible(False)
+    ax.legend(fontsize=7, loc="upper right")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def certificate_figure(cert: Any, top: int = 40, title: str = "") -> Any:
+    """The largest support values ``max_V s <M_g^T r, V> / beta`` of a ``Certificate``: bars above
+    1 are atoms that would improve the candidate (a proof of suboptimality)."""
+    values = np.asarray(cert.top_values[:top], dtype=float)
+    fig, (ax,) = _figure(5.6, 3.2)
+    ax.bar(np.arange(values.size), values, color=np.where(values > 1 + 1e-6, "C3", "C2"))
+    ax.axhline(1.0, color="black", lw=1)
+    ax.set_xlabel("group (sorted)")
+    ax.set_ylabel("support value / beta")
+    ax.set_title(title or cert.verdict(), fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def decision_boundary_figure(
+    predicts: Mapping[str, Callable[[np.ndarray], np.ndarray]], X2: Any, y: Any, steps: int = 150, margin: float = 0.2
+) -> Any:
+    """One panel per model ``label -> predict``, where ``predict`` maps 2-D points ``(m, 2)`` to
+    scores ``(m,)``: the sign regions, the zero level set and the data ``X2 (n, 2)``, ``y`` in {-1, +1}."""
+    X2 = np.asarray(X2, dtype=float)
+    y = np.asarray(y, dtype=float).reshape(-1)
+    if X2.ndim != 2 or X2.shape[1] != 2:
+        raise InputError(f"X2 must be 2-D points of shape (n, 2); got {X2.shape}")
+    lo, hi = X2.min(axis=0) - margin, X2.max(axis=0) + margin
+    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    grid = np.column_stack([gx.ravel(), gy.ravel()])
+    fig, axes = _figure(3.6 * len(predicts), 3.6, len(predicts))
+    for ax, (label, predict) in zip(axes, predicts.items()):
+        z = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
+        ax.contourf(gx, gy, np.sign(z), levels=[-2, 0, 2], colors=["#f4c7c3", "#c6dbef"])
+        ax.contour(gx, gy, z, levels=[0.0], colors="black", linewidths=1)
+        ax.scatter(*X2[y > 0].T, color="C0", s=14, label="+1")
+        ax.scatter(*X2[y <= 0].T, color="C3", s=14, marker="x", label="-1")
+        ax.set_aspect("equal")
+        ax.set_title(label, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+__all__ = [
+    "fit_figure",
+    "training_figure",
+    "block_norms_figure",
+    "splitting_figure",
+    "growth_figure",
+    "certificate_figure",
+    "decision_boundary_figure",
+]

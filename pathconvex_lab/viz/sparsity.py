@@ -1,0 +1,324 @@
+"""Figures of group sparsity along the regularization path (MATH.md §3.5-§3.6) and of the
+low-rank approximation (§6).
+
+These functions draw arrays they are given (from
+:class:`~pathconvex_lab.convex.RegularizationPath`, :class:`~pathconvex_lab.convex.RankSweep` ...);
+they do not solve anything. All return a matplotlib ``Figure`` built without pyplot.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+
+#: Norms below this are drawn at this value on log axes (they are exact zeros or solver noise).
+LOG_FLOOR = 1e-12
+
+
+def _figure(width: float, height: float, ncols: int = 1, width_ratios: Sequence[float] | None = None) -> tuple[Any, Any]:
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, ncols, gridspec_kw={"width_ratios": width_ratios} if width_ratios else None)
+    return fig, axes
+
+
+def subnet_colors(count: int) -> list:
+    """``count`` distinct colors (tab10, then tab20), one per sub-network."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["tab10" if count <= 10 else "tab20"]
+    return [cmap(k % cmap.N) for k in range(count)]
+
+
+def group_norms_stem(norms: Any, *, rtol: float = 1e-6, title: str = "") -> Any:
+    """Sorted stem plot of block norms ``||V_g^s||_F`` (any shape, flattened) on a log axis, with
+    the activity threshold ``rtol * max`` as a dashed line: a few large blocks, the rest at 0."""
+    values = np.sort(np.abs(np.asarray(norms, dtype=np.float64)).reshape(-1))[::-1]
+    if values.size == 0:
+        raise InputError("norms must hold at least one value")
+    fig, ax = _figure(7.0, 3.2)
+    shown = np.maximum(values, LOG_FLOOR)
+    ax.stem(np.arange(1, values.size + 1), shown, basefmt=" ", bottom=LOG_FLOOR)
+    ax.set_yscale("log")
+    top = float(values.max())
+    if top > 0:
+        ax.axhline(rtol * top, color="tab:red", ls="--", lw=1, label=f"active threshold ({rtol:g} x max)")
+        ax.legend(loc="upper right")
+    active = int((values > rtol * top).sum()) if top > 0 else 0
+    ax.set_xlabel("block (group and output sign), sorted by norm")
+    ax.set_ylabel(r"$\|V_g^s\|_F$")
+    ax.set_title(title or f"{active} of {values.size} blocks are active")
+    return fig
+
+
+def path_heatmap(betas: Any, group_norms: Any, *, rtol: float = 1e-6, max_rows: int = 60) -> Any:
+    """Heatmap of block norms along the path: ``group_norms (B, 2, G)`` at ascending ``betas (B,)``.
+
+    Rows are the blocks that are ever active (at most ``max_rows``, the largest), ordered by the
+    largest ``beta`` at which they are active (blocks that enter first, at large ``beta``, on top);
+    colors are ``log10`` norms, blank where the block is zero.
+    """
+    betas = np.asarray(betas, dtype=np.float64)
+    norms = np.asarray(group_norms, dtype=np.float64)
+    if norms.ndim != 3 or norms.shape[0] != betas.shape[0]:
+        raise InputError(f"group_norms must have shape (B, 2, G) with B={betas.shape[0]}; got {norms.shape}")
+    flat = norms.reshape(norms.shape[0], -1)  # (B, 2G)
+    top = float(flat.max(initial=0.0))
+    active = flat > rtol * top if top > 0 else np.zeros(flat.shape, dtype=bool)
+    ever = np.flatnonzero(active.any(axis=0))
+    ever = ever[np.argsort(-flat[:, ever].max(axis=0), kind="stable")][:max_rows]
+    entry = np.array([np.flatnonzero(active[:, k]).max() for k in ever], dtype=np.int64)
+    order = ever[np.lexsort((-flat[:, ever].max(axis=0), -entry))]
+    image = np.where(active[:, order], np.log10(np.maximum(flat[:, order], LOG_FLOOR)), np.nan).T
+    fig, ax = _figure(7.5, 0.6 + 0.12 * max(len(order), 8))
+    mesh = ax.imshow(image, aspect="auto", interpolation="nearest", cmap="viridis",
+                     extent=(-0.5, len(betas) - 0.5, len(order) - 0.5, -0.5))
+    ax.set_xticks(np.arange(len(betas)), [f"{b:.2g}" for b in betas], rotation=60, fontsize=7)
+    ax.set_xlabel(r"$\beta$")
+    ax.set_ylabel("active block (group, sign)")
+    ax.set_title(f"block norms along the path ({len(ever)} blocks ever active of {flat.shape[1]})")
+    fig.colorbar(mesh, ax=ax, label=r"$\log_{10}\|V_g^s\|_F$")
+    return fig
+
+
+def subnetworks_figure(betas: Any, subnetworks: Any, *, n: int | None = None, beta_max: float | None = None,
+                       active_groups: Any = None, nonconvex: dict[str, Any] | None = None, current: float | None = None) -> Any:
+    """Sub-networks of the pruned convex solution vs ``beta`` (log x), with optional: active blocks
+    before pruning, the Caratheodory bound ``n + 1``, ``beta_max``, a nonconvex comparison
+    ``{"betas": ..., "counts": ..., "label": ...}`` and a marker at ``current``."""
+    betas = np.asarray(betas, dtype=np.float64)
+    fig, ax = _figure(6.5, 3.4)
+    ax.plot(betas, subnetworks, "o-", color="tab:blue", label="convex, pruned (sub-networks)")
+    if active_groups is not None:
+        ax.plot(betas, active_groups, "s--", color="tab:gray", ms=3, lw=1, label="convex, active blocks before pruning")
+    if nonconvex is not None:
+        ax.plot(nonconvex["betas"], nonconvex["counts"], "^-", color="tab:orange",
+                label=nonconvex.get("label", "nonconvex training"))
+    if n is not None:
+        ax.axhline(n + 1, color="tab:red", ls=":", lw=1, label=f"n + 1 = {n + 1}")
+    if beta_max is not None:
+        ax.axvline(beta_max, color="black", ls="--", lw=1, label=r"$\beta_{\max}=\sigma_{\mathcal A}(y)$")
+    if current is not None:
+        ax.axvline(current, color="tab:green", lw=2, alpha=0.6)
+    ax.set_xscale("log")
+    ax.set_xlabel(r"$\beta$")
+    ax.set_ylabel("number")
+    ax.legend(fontsize=7, loc="upper right")
+    return fig
+
+
+class PathFigure:
+    """A reusable figure for scrubbing a path. Axes, ticks, limits, legend and the data are drawn
+    once; each :meth:`update` replaces only the network, the sub-networks, the norm bars and the
+    title, and :meth:`png` renders them over the cached background (blitting), so a step costs a
+    few milliseconds of drawing instead of a full redraw. ``fig`` is an ordinary matplotlib
+    ``Figure`` (``savefig`` draws everything).
+
+    ``dim = 1``: ``axes_grid = (x_grid (m,),)``; the network and each sub-network's contribution
+    are curves over the data ``(x, y)``. ``dim = 2``: ``axes_grid = (gx (a,), gy (b,))``; the sign of
+    ``f``, the decision boundary ``f = 0`` (black) and the boundary of each sub-network's active
+    region (colored, dashed) over the points ``x (n, 2)`` colored by ``y``. Right: the
+    sub-networks' norms ``||V_k||_F`` (y-axis up to ``max_norm``, at most ``max_subnets`` bars).
+    """
+
+    DPI = 80
+
+    def __init__(self, dim: int, axes_grid: Sequence[Any], x: Any, y: Any, *, max_norm: float,
+                 ylim: tuple[float, float] | None = None, max_subnets: int = 10):
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+        from matplotlib.lines import Line2D
+
+        if dim not in (1, 2):
+            raise InputError(f"dim must be 1 or 2; got {dim!r}")
+        self.dim, self.grid = dim, [np.asarray(g, dtype=np.float64) for g in axes_grid]
+        self.fig = Figure(figsize=(8.0, 3.6 if dim == 1 else 4.0), dpi=self.DPI)
+        self.canvas = FigureCanvasAgg(self.fig)
+        self.ax, self.bars = self.fig.subplots(1, 2, gridspec_kw={"width_ratios": (3.2, 1)})
+        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.13, top=0.88, wspace=0.22)
+        self.max_subnets = max(int(max_subnets), 1)
+        self.colors = subnet_colors(self.max_subnets)
+        self._artists: list = []
+        self._background = None
+        x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+        self.ax.set_xlim(self.grid[0][0], self.grid[0][-1])
+        if dim == 1:
+            self._fixed = [self.ax.plot(x, y, "o", color="tab:red", ms=5, zorder=4)[0]]
+            self.ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+            if ylim is not None:
+                self.ax.set_ylim(*ylim)
+            self.ax.set_xlabel("x")
+            self._fixed.append(self.ax.legend(
+                [Line2D([], [], color="black", lw=2), Line2D([], [], color="0.4", ls="--"),
+                 Line2D([], [], color="tab:red", marker="o", ls="")],
+                ["network f", "sub-network contributions", "data"], fontsize=7, loc="upper left"))
+        else:
+            from matplotlib.collections import LineCollection
+            from matplotlib.colors import ListedColormap
+
+            self._fixed = [self.ax.scatter(x[:, 0], x[:, 1], c=np.where(y > 0, "tab:red", "tab:blue"),
+                                           edgecolors="black", s=30, zorder=4)]
+            extent = (self.grid[0][0], self.grid[0][-1], self.grid[1][0], self.grid[1][-1])
+            self._fill = self.ax.imshow(np.zeros((len(self.grid[1]), len(self.grid[0]))), extent=extent, origin="lower",
+                                        cmap=ListedColormap(["#c6dbef", "#fdd0a2"]), vmin=-1, vmax=1, alpha=0.8,
+                                        interpolation="nearest", aspect="auto", zorder=1)
+            self._boundaries = self.ax.add_collection(LineCollection([], zorder=3))
+            self.ax.set_xlim(extent[0], extent[1])
+            self.ax.set_ylim(extent[2], extent[3])
+            self._fixed += [self._fill, self._boundaries, self.ax.legend(
+                [Line2D([], [], color="black", lw=2), Line2D([], [], color="0.4", ls="--")],
+                ["decision boundary f = 0", "sub-network active regions"], fontsize=7, loc="upper left")]
+        self.bars.set_ylim(0, 1.05 * max_norm if max_norm > 0 else 1.0)
+        self.bars.set_xlim(-0.6, self.max_subnets - 0.4)
+        self.bars.set_xticks(np.arange(self.max_subnets), [str(k + 1) for k in range(self.max_subnets)], fontsize=7)
+        self.bars.set_xlabel("sub-network")
+        self.bars.set_title("norm ||V_k||_F", fontsize=9)
+        self.title = self.ax.text(0.5, 1.03, "", transform=self.ax.transAxes, ha="center", va="bottom",
+                                  fontsize=10)
+        self._fixed.append(self.title)
+        for artist in self._fixed:  # drawn over the dynamic artists in z-order, not in the background
+            artist.set_animated(True)
+
+    def _color(self, k: int) -> Any:
+        return self.colors[k % len(self.colors)]
+
+    def _level_lines(self, values: np.ndarray, level: float) -> list:
+        """Polylines ``(k, 2)`` where ``values`` (on the grid) crosses ``level`` (contourpy, no artist)."""
+        import contourpy
+
+        if not values.min() < level < values.max():
+            return []
+        return list(contourpy.contour_generator(*self.grid, values).lines(level))
+
+    def _add(self, artist: Any) -> None:
+        """Register a dynamic artist (drawn over the cached background, skipped by it)."""
+        artist.set_animated(True)
+        self._artists.append(artist)
+
+    def update(self, contributions: Any, norms: Any, title: str = "") -> Any:
+        """Draw one path point: ``contributions`` ``(m, K)`` (1-D) or ``(b, a, K)`` (2-D) on the grid,
+        sub-network norms ``(K,)``. Returns the figure."""
+        for artist in self._artists:
+            artist.remove()
+        self._artists = []
+        C = np.asarray(contributions, dtype=np.float64)
+        K = C.shape[-1]
+        if self.dim == 1:
+            for k in range(K):
+                self._add(self.ax.plot(self.grid[0], C[:, k], "--", color=self._color(k), lw=1.2)[0])
+            self._add(self.ax.plot(self.grid[0], C.sum(axis=1), color="black", lw=2)[0])
+        else:
+            F = C.sum(axis=-1)
+            self._fill.set_data(np.where(F > 0, 1.0, -1.0))
+            segments, colors, widths, styles = [], [], [], []
+            fields = [(F, 0.0, "black", 2.0, "-")] + [((np.abs(C[..., k]) > 0).astype(float), 0.5, self._color(k), 1.2,
+                                                       "--") for k in range(K)]
+            for values, level, color, width, style in fields:
+                lines = self._level_lines(values, level)
+                segments += lines
+                colors += [color] * len(lines)
+                widths += [width] * len(lines)
+                styles += [style] * len(lines)
+            self._boundaries.set_segments(segments)
+            self._boundaries.set(colors=colors or ["black"], linewidths=widths or [1.0], linestyles=styles or ["-"])
+        for k, patch in enumerate(self.bars.bar(np.arange(K), np.asarray(norms, dtype=np.float64)).patches):
+            patch.set_facecolor(self._color(k))
+            self._add(patch)
+        self.title.set_text(title)
+        return self.fig
+
+    def png(self) -> bytes:
+        """PNG bytes of the current state: the static background is rendered once and cached,
+        the dynamic artists are drawn over it."""
+        import io
+
+        from PIL import Image
+
+        if self._background is None:
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.canvas.restore_region(self._background)
+        for artist in sorted((*self._fixed, *self._artists), key=lambda a: a.get_zorder()):
+            self.fig.draw_artist(artist)
+        buffer = io.BytesIO()
+        Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()).save(
+            buffer, format="png", compress_level=1)
+        return buffer.getvalue()
+
+
+def path_function_figure(x_grid: Any, contributions: Any, x: Any, y: Any, norms: Any, *, title: str = "",
+                         ylim: tuple[float, float] | None = None) -> Any:
+    """1-D data: the network ``f`` (black), each sub-network's contribution ``(m, K)`` on the grid
+    ``x_grid (m,)`` (colored, dashed), the data ``(x, y)``; right, the sub-networks' norms ``(K,)``."""
+    norms = np.asarray(norms, dtype=np.float64)
+    fig = PathFigure(1, (x_grid,), x, y, max_norm=float(norms.max(initial=0.0)), ylim=ylim, max_subnets=norms.size)
+    return fig.update(np.asarray(contributions, dtype=np.float64).reshape(len(x_grid), -1), norms, title)
+
+
+def path_boundary_figure(gx: Any, gy: Any, contributions: Any, X2: Any, y: Any, norms: Any, *,
+                         title: str = "") -> Any:
+    """2-D data: sign of ``f`` on the grid, the decision boundary ``f = 0`` (black), the boundary of
+    each sub-network's active region (``contributions (len(gy), len(gx), K)``, colored), the points
+    ``X2 (n, 2)`` by label ``y``; right, the sub-networks' norms ``(K,)``."""
+    norms = np.asarray(norms, dtype=np.float64)
+    fig = PathFigure(2, (gx, gy), X2, y, max_norm=float(norms.max(initial=0.0)), max_subnets=norms.size)
+    return fig.update(contributions, norms, title)
+
+
+def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_factors: Any, *,
+                exact_groups: int | None = None, exact_seconds: float | None = None, current: int | None = None) -> Any:
+    """The approximation of MATH §6 against the rank ``r``: groups of ``X_hat`` (and of ``X``),
+    solve time (and the exact program's), ``p_hat / p*`` with the bound ``(1 + gamma)^2`` (log axes)."""
+    ranks = np.asarray(ranks)
+    fig, axes = _figure(10.5, 3.2, 3)
+    ax = axes[0]
+    ax.plot(ranks, num_groups, "o-", label=r"groups of $\hat X$")
+    if exact_groups is not None:
+        ax.axhline(exact_groups, color="black", ls="--", lw=1, label=f"exact: {exact_groups}")
+    ax.set_yscale("log")
+    ax.set_title("groups")
+    ax = axes[1]
+    ax.plot(ranks, seconds, "o-", label="approximation")
+    if exact_seconds is not None and np.isfinite(exact_seconds):
+        ax.axhline(exact_seconds, color="black", ls="--", lw=1, label=f"exact: {exact_seconds:.2f} s")
+    ax.set_title("solve time (s)")
+    ax = axes[2]
+    ax.plot(ranks, np.asarray(ratios, dtype=float) - 1.0 + 1e-16, "o-", label=r"$\hat p/p^* - 1$")
+    ax.plot(ranks, np.asarray(bound_factors, dtype=float) - 1.0 + 1e-16, "s--", color="tab:red",
+            label=r"bound $(1+\gamma)^2 - 1$")
+    ax.set_yscale("log")
+    ax.set_title("excess objective")
+    for ax in axes:
+        ax.set_xlabel("rank r")
+        ax.set_xticks(ranks)
+        if current is not None:
+            ax.axvline(current, color="tab:green", lw=2, alpha=0.6)
+        ax.legend(fontsize=7)
+    return fig
+
+
+def growth_figure(ns: Any, counts: dict[str, Any], *, title: str = "") -> Any:
+    """Log-log plot of group counts against ``n``, one line per label in ``counts`` (label -> ``(len(ns),)``):
+    straight lines are polynomials in ``n``; their slopes grow with ``r`` and ``m1``."""
+    fig, ax = _figure(6.5, 3.6)
+    for label, values in counts.items():
+        ax.plot(ns, values, "o-", ms=3, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("number of points n")
+    ax.set_ylabel("groups (upper bound)")
+    ax.set_title(title or "group count: polynomial in n, exponential in r and m1")
+    ax.legend(fontsize=7)
+    return fig
+
+
+__all__ = [
+    "group_norms_stem", "path_heatmap", "subnetworks_figure", "PathFigure", "path_function_figure",
+    "path_boundary_figure",
+    "rank_figure", "growth_figure", "subnet_colors", "LOG_FLOOR",
+]

@@ -1,0 +1,169 @@
+"""Dashboards for notebooks 02 and 03: the convex optimum next to nonconvex training.
+
+Each builder returns an ``ipywidgets.VBox`` with sliders (``continuous_update=False``), a
+button that re-solves, an HTML summary, an Output with the figure and an HTML status line
+(exceptions raised while solving are shown there, never lost). After every solve the box keeps
+``box.results`` (the numbers shown) and ``box.figure`` (the matplotlib figure), so tests and
+users can inspect them.
+
+- :func:`two_layer_widget`: beta and the number of neurons of a two-layer network trained with
+  weight decay by Adam, against the convex optimum (MATH §2).
+- :func:`three_layer_widget`: m1, beta and the number of sub-networks of a three-layer network
+  trained with the path norm, against the exact convex program (MATH §3.5) and its certificate.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any, Callable
+
+import numpy as np
+
+from ..data import add_bias, ds3
+from .arrangements import _guarded, _show_png
+
+
+def _controls(beta: float, neurons: int, max_neurons: int, label: str) -> tuple[Any, Any, Any]:
+    import ipywidgets as W
+
+    beta_slider = W.FloatLogSlider(value=beta, base=10, min=-3, max=0, step=0.1, description="beta",
+                                   continuous_update=False, readout_format=".3g")
+    neuron_slider = W.IntSlider(value=neurons, min=1, max=max_neurons, description=label, continuous_update=False)
+    button = W.Button(description="solve and train", button_style="primary", icon="play")
+    return beta_slider, neuron_slider, button
+
+
+def _summary(rows: list[tuple[str, str]]) -> str:
+    """An HTML table of ``(name, value)`` rows."""
+    body = "".join(f"<tr><td style='padding-right:1em'>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def _curve(x: np.ndarray, predict: Callable[[np.ndarray], np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """``(xs, f(xs))`` on a grid slightly wider than the 1-D inputs ``x`` (bias appended)."""
+    xs = np.linspace(x.min() - 0.2, x.max() + 0.2, 200)
+    return xs, predict(add_bias(xs[:, None]))
+
+
+def _trained(make_net: Callable[[int], Any], X: np.ndarray, y: np.ndarray, beta: float, regularizer: str,
+             restarts: int, steps: int, lr: float) -> list:
+    from ..train import train_restarts
+
+    return train_restarts(make_net, X, y, beta, restarts, steps=steps, lr=lr, regularizer=regularizer,
+                          progress=False, device="cpu", seed=0)
+
+
+def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neurons: int = 3, restarts: int = 2,
+                     steps: int = 600, lr: float = 2e-2) -> Any:
+    """Two-layer ReLU network with weight decay: convex optimum vs Adam with ``neurons`` neurons.
+
+    ``x (n,)`` 1-D inputs (a bias column is appended), ``y (n,)``; default DS3(8). The button
+    solves the convex program (exact patterns), trains ``restarts`` networks with Adam on the
+    same objective and certifies the best one. ``box.results`` holds ``convex``, ``adam``
+    (best objective per restart, weight decay), ``certificate`` (of the best Adam network).
+    ``children = (HBox(beta, neurons, button), HTML summary, Output figure, HTML status)``.
+    """
+    import ipywidgets as W
+
+    from ..convex import certificate, solve_two_layer
+    from ..nets import ParallelReLUNet
+    from ..viz.convex import fit_figure
+
+    if x is None:
+        X, y = ds3(8)
+        x = X[:, 0]
+    x = np.asarray(x, dtype=float).reshape(-1)
+    X = add_bias(x[:, None])
+    y = np.asarray(y, dtype=float)
+    beta_slider, neuron_slider, button = _controls(beta, neurons, 40, "neurons")
+    summary, plot, status = W.HTML(), W.Output(), W.HTML()
+    box = W.VBox([W.HBox([beta_slider, neuron_slider, button]), summary, plot, status])
+
+    def solve() -> None:
+        b, K = float(beta_slider.value), int(neuron_slider.value)
+        status.value = "solving..."
+        result = solve_two_layer(X, y, b)
+        runs = _trained(lambda s: ParallelReLUNet((2, 1), K, seed=s), X, y, b, "weight_decay", restarts, steps, lr)
+        best = min(runs, key=lambda run: run.best_objective)
+        cert = certificate(best.net, X, y, b)
+        adam = [run.best_objective for run in runs]
+        box.results = {"beta": b, "neurons": K, "convex": result.objective, "adam": adam, "certificate": cert,
+                       "active": result.prune().active(1e-6)}
+        summary.value = _summary([
+            ("convex optimum p2* (exact patterns)", f"<b>{result.objective:.8g}</b>, "
+             f"{box.results['active']} neurons after pruning"),
+            (f"Adam, {K} neurons, {restarts} restarts (weight decay)", ", ".join(f"{v:.6g}" for v in adam)),
+            ("best Adam above the optimum", f"{100 * (min(adam) / result.objective - 1):.3g} %"),
+            ("certificate of the best Adam network", html.escape(cert.verdict())
+             + f" (sigma_A/beta = {cert.ratio:.4g}, lower bound {cert.lower_bound:.6g})"),
+        ])
+        box.figure = fit_figure(x, y, {"convex optimum": _curve(x, result.network().predict),
+                                       f"Adam, K={K}": _curve(x, best.net.predict)},
+                                title=f"two layers, beta = {b:.3g}")
+        _show_png(plot, box.figure)
+
+    run = _guarded(status, plot, solve)
+    button.on_click(run)
+    run()
+    return box
+
+
+def three_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.1, m1: int = 2, subnets: int = 3,
+                       max_m1: int = 3, restarts: int = 2, steps: int = 800, lr: float = 2e-2) -> Any:
+    """Three-layer path-regularized network: exact convex optimum for ``m1`` vs Adam with
+    ``subnets`` sub-networks, and the certificate of the trained network.
+
+    ``x (n,)`` 1-D inputs (bias appended), ``y (n,)``; default DS1 of MATH §8. ``box.results``
+    holds ``convex``, ``adam``, ``certificate``, ``groups`` (number of exact groups).
+    ``children = (HBox(m1, beta, subnets, button), HTML summary, Output figure, HTML status)``.
+    """
+    import ipywidgets as W
+
+    from ..convex import certificate, solve_three_layer
+    from ..data import ds1
+    from ..nets import ParallelReLUNet
+    from ..viz.convex import fit_figure
+
+    if x is None:
+        X, y = ds1()
+        x = X[:, 0]
+    x = np.asarray(x, dtype=float).reshape(-1)
+    X = add_bias(x[:, None])
+    y = np.asarray(y, dtype=float)
+    beta_slider, subnet_slider, button = _controls(beta, subnets, 60, "sub-networks")
+    m1_slider = W.IntSlider(value=m1, min=1, max=max_m1, description="m1", continuous_update=False)
+    summary, plot, status = W.HTML(), W.Output(), W.HTML()
+    box = W.VBox([W.HBox([m1_slider, beta_slider, subnet_slider, button]), summary, plot, status])
+    cache: dict[int, Any] = {}
+
+    def solve() -> None:
+        b, K, width = float(beta_slider.value), int(subnet_slider.value), int(m1_slider.value)
+        status.value = "solving..."
+        groups = cache.get(width, "exact")
+        result = solve_three_layer(X, y, b, width, groups)
+        cache[width] = result.groups
+        runs = _trained(lambda s: ParallelReLUNet((2, width, 1), K, seed=s), X, y, b, "path", restarts, steps, lr)
+        best = min(runs, key=lambda run: run.best_objective)
+        cert = certificate(best.net, X, y, b, result.groups)
+        adam = [run.best_objective for run in runs]
+        box.results = {"beta": b, "m1": width, "subnets": K, "convex": result.objective, "adam": adam,
+                       "certificate": cert, "groups": result.num_groups}
+        summary.value = _summary([
+            (f"convex optimum p3*(m1={width})", f"<b>{result.objective:.8g}</b> over {result.num_groups} exact groups"),
+            (f"Adam, K={K} sub-networks, {restarts} restarts", ", ".join(f"{v:.6g}" for v in adam)),
+            ("best Adam above the optimum", f"{100 * (min(adam) / result.objective - 1):.3g} %"),
+            ("certificate of the best Adam network", html.escape(cert.verdict())
+             + f" (sigma_A/beta = {cert.ratio:.4g}, bracket [{cert.lower_bound:.6g}, {cert.primal:.6g}])"),
+        ])
+        box.figure = fit_figure(x, y, {"convex optimum": _curve(x, result.network().predict),
+                                       f"Adam, K={K}": _curve(x, best.net.predict)},
+                                title=f"three layers, m1 = {width}, beta = {b:.3g}")
+        _show_png(plot, box.figure)
+
+    run = _guarded(status, plot, solve)
+    button.on_click(run)
+    run()
+    return box
+
+
+__all__ = ["two_layer_widget", "three_layer_widget"]

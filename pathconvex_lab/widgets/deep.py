@@ -1,0 +1,190 @@
+"""Live training dashboard for notebook 06 (deep parallel ReLU networks, MATH.md §4).
+
+:func:`training_dashboard` returns an ``ipywidgets.VBox`` with controls (data set, depth 2-8,
+``beta`` on a log slider, ``K``, width, steps, regularizer) and Train / Stop buttons. Training
+runs in a background thread (:func:`pathconvex_lab.train.train` with ``inplace=True``); while
+it runs, the loss curve, the decision boundary (or the 1-D fit) and the per-sub-network path
+norms are redrawn at most ``max_redraws_per_s`` times a second (and never for more than about a
+third of the time). Stop keeps the best weights. Exceptions are shown in the dashboard's status
+line and its figure area, never lost.
+
+For tests and scripts the box carries ``controls`` (dict of the value widgets), ``train_button``,
+``stop_button``, ``figure`` (last matplotlib Figure), ``result`` (last TrainResult), ``redraws``
+(count) and ``wait(timeout)`` (join the training thread).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import threading
+import time
+import traceback
+from typing import Any
+
+import numpy as np
+
+from ..data import add_bias, load_dataset
+from ..nets import ParallelReLUNet, resolve_device
+from ..train import TrainResult, train
+from ..viz import deep as vd
+from ..viz.arrangements import figure_png
+
+#: Data sets offered by the dashboard: 2-D classification (decision boundary) or 1-D regression.
+DASHBOARD_DATA = ("spiral", "moons", "regression_1d")
+
+
+def _show_png(out: Any, fig: Any) -> None:
+    """Replace the contents of the Output ``out`` by the matplotlib figure ``fig`` as a PNG."""
+    png = base64.b64encode(figure_png(fig)).decode("ascii")
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": png, "text/plain": "<matplotlib figure>"}},)
+
+
+def _show_error(status: Any, out: Any, exc: BaseException) -> None:
+    status.value = f"<span style='color:#b00'>error: {html.escape(f'{type(exc).__name__}: {exc}')}</span>"
+    out.outputs = ({"output_type": "stream", "name": "stderr",
+                    "text": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))},)
+
+
+def dashboard_data(name: str, n_points: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Data set ``name`` (one of :data:`DASHBOARD_DATA`) with ``n_points`` points, features only
+    (no bias column). Returns ``X (n, 2)`` or ``(n, 1)`` and ``y (n,)``."""
+    if name == "regression_1d":
+        return load_dataset(name, n=n_points, noise=0.05, seed=seed)
+    if name == "moons":
+        return load_dataset(name, n=n_points, noise=0.15, seed=seed)
+    return load_dataset(name, n=n_points, seed=seed)
+
+
+def data_view(net: ParallelReLUNet, X: np.ndarray, y: np.ndarray, resolution: int = 60) -> dict[str, Any]:
+    """What the middle panel draws: the decision boundary (2-D data) or the fitted curve (1-D)."""
+    if X.shape[1] == 2:
+        return {"kind": "boundary", "X2": X, "y": y, "grid": vd.decision_grid(net, X, resolution=resolution)}
+    xs = np.linspace(X[:, 0].min() - 0.1, X[:, 0].max() + 0.1, 200)
+    return {"kind": "fit", "x": X[:, 0], "y": y, "xs": xs, "fs": net.predict(add_bias(xs[:, None]))}
+
+
+def training_dashboard(*, device: Any = "auto", n_points: int | None = None, max_redraws_per_s: float = 10.0,
+                       seed: int = 0) -> Any:
+    """Build the live training dashboard (see the module docstring).
+
+    ``device="auto"`` trains on CUDA/MPS when present; ``n_points=None`` picks 60 points on a
+    CPU and 400 on a GPU.
+    """
+    import ipywidgets as W
+
+    dev = resolve_device(device)
+    n_points = n_points or (60 if dev.type == "cpu" else 400)
+    controls = {
+        "data": W.Dropdown(options=DASHBOARD_DATA, value="spiral", description="data"),
+        "depth": W.IntSlider(value=3, min=2, max=8, description="depth L", continuous_update=False),
+        "beta": W.FloatLogSlider(value=1e-2, base=10, min=-4, max=0, step=0.25, description="β",
+                                 readout_format=".1e", continuous_update=False),
+        "subnets": W.IntSlider(value=16, min=1, max=64, description="K", continuous_update=False),
+        "width": W.IntSlider(value=6, min=1, max=16, description="width", continuous_update=False),
+        "steps": W.IntSlider(value=1500, min=100, max=10000, step=100, description="steps",
+                             continuous_update=False),
+        "regularizer": W.Dropdown(options=("path", "weight_decay"), value="path", description="regularizer"),
+    }
+    train_button = W.Button(description="Train", button_style="success", icon="play")
+    stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
+    plot, summary, status = W.Output(), W.HTML(), W.HTML()
+    rows = [W.HBox([controls[k] for k in ("data", "depth", "beta")]),
+            W.HBox([controls[k] for k in ("subnets", "width", "steps")]),
+            W.HBox([controls["regularizer"], train_button, stop_button])]
+    box = W.VBox([*rows, summary, plot, status])
+    box.controls, box.train_button, box.stop_button = controls, train_button, stop_button
+    box.figure, box.result, box.redraws, box.thread = None, None, 0, None
+    stop_event = threading.Event()
+    lock = threading.Lock()
+
+    def build() -> tuple[ParallelReLUNet, np.ndarray, np.ndarray]:
+        X, y = dashboard_data(controls["data"].value, n_points, seed)
+        depth, width = controls["depth"].value, controls["width"].value
+        widths = (X.shape[1] + 1, *([width] * (depth - 2)), 1)
+        return ParallelReLUNet(widths, controls["subnets"].value, seed=seed), X, y
+
+    def draw(net: ParallelReLUNet, X: np.ndarray, y: np.ndarray, history: dict) -> None:
+        with lock:
+            norms = net.path_norms().detach().cpu().numpy()
+            box.figure = vd.dashboard_figure(history, norms, data_view(net, X, y))
+            _show_png(plot, box.figure)
+            box.redraws += 1
+
+    def preview(_change: Any = None) -> None:
+        if box.thread is not None and box.thread.is_alive():
+            return
+        try:
+            net, X, y = build()
+            draw(net, X, y, {"step": []})
+            summary.value = f"{net!r}"
+            status.value = ""
+        except Exception as exc:  # noqa: BLE001 - a dashboard shows every error instead of losing it
+            _show_error(status, plot, exc)
+
+    def run_training(net: ParallelReLUNet, X: np.ndarray, y: np.ndarray) -> None:
+        Xb = add_bias(X)
+        steps = controls["steps"].value
+        state = {"last": 0.0, "cost": 0.0}
+
+        def callback(step: int, history: dict) -> None:
+            now = time.perf_counter()
+            if now - state["last"] >= max(1.0 / max_redraws_per_s, 2.0 * state["cost"]):
+                draw(net, X, y, history)
+                state["last"] = time.perf_counter()
+                state["cost"] = state["last"] - now
+
+        try:
+            box.result = train(net, Xb, y, controls["beta"].value, steps=steps, device=dev,
+                               regularizer=controls["regularizer"].value, seed=seed,
+                               record_every=max(1, steps // 200), progress=False, callback=callback,
+                               stop_event=stop_event, inplace=True)
+            draw(net, X, y, box.result.history)
+            summary.value = _summary_html(box.result)
+            status.value = ""
+        except Exception as exc:  # noqa: BLE001 - shown in the dashboard
+            _show_error(status, plot, exc)
+        finally:
+            train_button.disabled, stop_button.disabled = False, True
+
+    def on_train(_button: Any = None) -> None:
+        if box.thread is not None and box.thread.is_alive():
+            return
+        try:
+            net, X, y = build()
+        except Exception as exc:  # noqa: BLE001
+            _show_error(status, plot, exc)
+            return
+        stop_event.clear()
+        train_button.disabled, stop_button.disabled = True, False
+        status.value = "training…"
+        box.thread = threading.Thread(target=run_training, args=(net, X, y), daemon=True)
+        box.thread.start()
+
+    def on_stop(_button: Any = None) -> None:
+        stop_event.set()
+
+    def wait(timeout: float | None = None) -> None:
+        if box.thread is not None:
+            box.thread.join(timeout)
+
+    box.wait = wait
+    train_button.on_click(on_train)
+    stop_button.on_click(on_stop)
+    for widget in controls.values():
+        widget.observe(preview, names="value")
+    preview()
+    return box
+
+
+def _summary_html(result: TrainResult) -> str:
+    acc = "" if result.accuracy is None else f", training accuracy <b>{result.accuracy:.3f}</b>"
+    state = "stopped" if result.stopped else "finished"
+    return (f"{state} after {result.steps_run} steps in {result.seconds:.2f} s on {result.device}: best objective "
+            f"<b>{result.best_objective:.6g}</b> (step {result.best_step}){acc}; "
+            f"{result.net.active_subnets(1e-3)} of {result.net.num_subnets} sub-networks carry "
+            f"over 0.1% of the largest path norm")
+
+
+__all__ = ["training_dashboard", "dashboard_data", "data_view", "DASHBOARD_DATA"]
