@@ -13,11 +13,14 @@ Exact methods (all work on the row space of ``X``, of dimension ``r = rank X``):
   ray are read off the local arrangement of the hyperplanes through it (``2^(r-1)`` sign
   choices in general position, a recursive lower-dimensional enumeration otherwise).
 - ``"lp"``: the incremental depth-first search with one LP per undecided node (§5.2), the
-  general reference method, also used for second-layer patterns of groups.
+  general reference method.
 
 Three-layer groups ``g = (c, D2)`` (§3.4): a configuration ``c`` is a multiset of ``m1`` labels
 ``(sigma_j, D1_j)``; ``D2`` ranges over the nonzero strict sign patterns of
 ``h_i(V) = sum_j sigma_j D1_j[i] x_i^T v_j`` over ``V`` in the first-layer cone of ``c``.
+A row whose active neurons all have the same sign has a forced ``D2`` entry; the other
+(*mixed*) rows are searched by the same depth-first search, on one warm-started HiGHS model
+per configuration. ``method="lp"`` instead runs the plain §5.2 search on every row (reference).
 """
 
 from __future__ import annotations
@@ -872,7 +875,6 @@ class _FeasibilityLP:
         self._highs.setOptionValue("presolve", "off")
         self._highs.passModel(lp)
         self._offset = len(G)
-        self.solves = 0
 
     def set_sign(self, i: int, sign: bool | None) -> None:
         """Constrain ``F_i z >= 1`` (True), ``<= -1`` (False) or nothing (None)."""
@@ -881,7 +883,6 @@ class _FeasibilityLP:
 
     def point(self) -> np.ndarray | None:
         """A feasible point, or None when the LP is infeasible."""
-        self.solves += 1
         self._highs.run()
         status = self._highs.getModelStatus()
         if status == self._optimal:
@@ -891,13 +892,16 @@ class _FeasibilityLP:
         raise SolverError(f"HiGHS failed on a feasibility LP: {self._highs.modelStatusToString(status)}")
 
 
-def _cone_sign_patterns(F: np.ndarray, G: np.ndarray, z0: np.ndarray) -> tuple[list, list, int]:
+def _cone_sign_patterns(F: np.ndarray, G: np.ndarray, z0: np.ndarray) -> tuple[list, list]:
     """Strict sign patterns of ``F (k, D)`` over the open cone ``{G z > 0}`` by depth-first
-    search (MATH.md §5.2) on one warm-started LP; ``z0`` is a point with ``G z0 > 0``.
-
-    Returns the sign tuples, a point for each, and the number of LPs solved.
+    search (MATH.md §5.2) on one warm-started LP; ``z0`` is a candidate point of the cone
+    (an LP finds one if ``G z0 > 0`` fails). Returns the sign tuples and a point for each.
     """
     lp = _FeasibilityLP(G, F)
+    if not np.all(G @ z0 > 0):
+        z0 = lp.point()
+        if z0 is None:
+            return [], []
     norms = np.linalg.norm(F, axis=1)
     signs: list[bool] = []
     out_signs, out_points = [], []
@@ -920,7 +924,7 @@ def _cone_sign_patterns(F: np.ndarray, G: np.ndarray, z0: np.ndarray) -> tuple[l
         lp.set_sign(level, None)
 
     visit(0, z0)
-    return out_signs, out_points, lp.solves
+    return out_signs, out_points
 
 
 def _groups_fast(X: np.ndarray, pats: Patterns, m1: int, max_groups: int) -> tuple[np.ndarray, ...]:
@@ -945,9 +949,9 @@ def _groups_fast(X: np.ndarray, pats: Patterns, m1: int, max_groups: int) -> tup
         G, F, live = _config_lp(A, nonzero, D1[c], sigma[c])
         rows = np.flatnonzero(mixed[c][live])
         z0 = (U[c] @ Q).reshape(-1)
-        signs, points, _ = _cone_sign_patterns(F[rows], G, z0)
+        signs, points = _cone_sign_patterns(F[rows], G, z0)
         D2 = np.repeat(forced[c][None, :], len(signs), axis=0)
-        D2[:, np.flatnonzero(mixed[c])] = np.array(signs, dtype=bool)
+        D2[:, np.flatnonzero(mixed[c])] = np.array(signs, dtype=bool).reshape(len(signs), len(rows))
         keep = D2.any(axis=1)
         Z = np.array(points)[keep].reshape(-1, m1, r)
         out.append((np.repeat(D1[c][None], keep.sum(), axis=0), np.repeat(sigma[c][None], keep.sum(), axis=0),

@@ -9,11 +9,13 @@ For a network with outputs ``f`` and path norm ``R`` on data ``(X, y)``:
 3. ``t = max(0, min(beta / sigma_A, r.y / ||r||^2))`` and ``lambda = t r`` is dual feasible, so
    ``lambda.y - 1/2 ||lambda||^2 <= p_cvx <= P = 1/2 ||r||^2 + beta R``.
 
-Only groups whose cheap cone-free bound ``||M_g^T r||_F`` could exceed the running maximum are
-solved exactly, in descending order of that bound, so ``sigma_A`` is exact (to solver
-tolerance) while groups that cannot matter are skipped. ``support="projection"`` computes
-the same values by projecting onto each cone (NNLS), without a conic solver. With ``support="bound"`` the cheap bound itself is
-used: ``lambda`` stays dual feasible, the lower bound is just weaker.
+Only groups that could exceed the running maximum are solved exactly: every group first gets
+a valid upper bound (the cone-free ``||M_g^T r||_F``, tightened by a batched first-order dual
+method, :func:`dual_bounds`), so ``sigma_A`` is exact (to solver tolerance) while groups that
+cannot matter are skipped (DS2: about 1,300 of 16,160 groups solved at the optimum).
+``support="projection"`` computes the same values by projecting onto each cone (NNLS), without
+a conic solver. With ``support="bound"`` the cone-free bound itself is used: ``lambda`` stays
+dual feasible, the lower bound is just weaker.
 
 A certificate over sampled groups bounds the program restricted to those groups, not the
 network problem: it is labelled "not a proof".
@@ -35,6 +37,7 @@ from .program import (
     check_group_arrays,
     check_problem,
     cvxpy_cones,
+    cvxpy_order,
     group_adjoint,
     run_cvxpy,
 )
@@ -345,7 +348,7 @@ def certify_outputs(
     if f.shape != y.shape:
         raise InputError(f"f must have shape {y.shape} (one output per row of X); got {f.shape}")
     D1, sig, D2 = check_group_arrays(groups.D1, groups.sigma, groups.D2, X.shape[0])
-    order = CVXPY_SOLVERS if solver in ("cvxpy", "auto", "fast") else (solver.upper(), *CVXPY_SOLVERS)
+    order = CVXPY_SOLVERS if solver in ("cvxpy", "auto", "fast") else cvxpy_order(str(solver).upper())
     r = y - f
     sup = support_function(X, r, D1, sig, D2, method=support, batch=batch, order=order)
     t, lower = dual_lower_bound(r, y, beta, sup.sigma)

@@ -57,11 +57,12 @@ __all__ = ["solve_group_program_fast", "resolve_device"]
 
 #: Fraction of the step to the cone boundary taken by the combined (corrector) step.
 STEP_FRACTION = 0.99
-#: Relative diagonal shift of each block Hessian before its Cholesky factorization.
-REGULARIZATION = 1e-13
+#: Relative diagonal shift of each block Hessian before its Cholesky factorization, in units of the
+#: dtype's machine epsilon (1e-13 in float64).
+REGULARIZATION_EPS = 450
 #: Preconditioned GMRES steps allowed per Newton solve, and the relative residual that stops them.
 MAX_REFINEMENTS = 4
-REFINE_TOL = 1e-10
+REFINE_TOL_SQRT_EPS = 1e-2  # times sqrt(machine epsilon): 1.5e-10 in float64
 #: Blocks of at most this size, in batches of at least 2048, use the vectorised CPU factorization.
 SMALL_BLOCK = 8
 #: Cold start (unit data): V = 0, every slack, epigraph variable and multiplier equal to this.
@@ -472,15 +473,15 @@ class _Newton:
 
     def solve(self, rhs: Tensor, refinements: int = MAX_REFINEMENTS, target: float = math.inf) -> Tensor:
         """``rhs (2, G, k) -> dx (2, G, k)``: the Woodbury solve, then at most ``refinements`` steps of
-        GMRES preconditioned by it, until the residual's norm is at most ``target`` and ``REFINE_TOL``
-        relative to ``rhs``. (Late in the iterations the block inverses are accurate only to about
+        GMRES preconditioned by it, until the residual's norm is at most ``target`` and
+        ``REFINE_TOL_SQRT_EPS * sqrt(eps)`` relative to ``rhs``. (Late in the iterations the block inverses are accurate only to about
         ``cond * eps``; plain iterative refinement then stalls on a few directions, GMRES does not.)"""
         dx = self._woodbury(rhs)
         if refinements == 0:
             return dx
         residual = rhs - self.matvec(dx)
         norm = float(residual.norm())
-        target = min(target, REFINE_TOL * float(rhs.norm()))
+        target = min(target, REFINE_TOL_SQRT_EPS * math.sqrt(torch.finfo(rhs.dtype).eps) * float(rhs.norm()))
         if norm <= target:
             return dx
         basis, directions = [residual / norm], []
@@ -528,27 +529,43 @@ class _DataSpaceNewton(_Newton):
 class _BlockSpaceNewton(_Newton):
     """Capacitance in block space for ``G p < n``: with the constant ``Q = M^T M`` (``G p x G p``,
     computed once), ``M^T (I + M K M^T)^{-1} M w = Q w - Q L T^{-1} L^T Q w``, ``T = I + L^T Q L``.
-    Nothing of size ``n`` is touched."""
+    Nothing of size ``n`` is touched; ``L^T Q L`` is formed in row chunks (no copy of ``Q``)."""
 
     def __init__(self, H: Tensor, Q: Tensor):
         super().__init__(H)
-        G, p, _ = self.L.shape
         self.Q = Q
-        self.QL = torch.bmm(Q.reshape(G * p, G, p).transpose(0, 1), self.L).transpose(0, 1).reshape(G * p, G * p)
-        T = torch.bmm(self.L.transpose(1, 2), self.QL.reshape(G, p, G * p)).reshape(G * p, G * p)
-        self.factor = _cholesky_dense((T + T.T) / 2)
+        self.factor = _cholesky_dense(_congruence(Q, self.L))
+
+    def _block_apply(self, w: Tensor, transpose: bool) -> Tensor:
+        """``L w`` or ``L^T w`` for ``w (G p,)``, block by block."""
+        G, p, _ = self.L.shape
+        L = self.L.transpose(1, 2) if transpose else self.L
+        return (L @ w.reshape(G, p, 1)).reshape(-1)
 
     def _loss_correction(self, w: Tensor) -> Tensor:
         Qw = self.Q @ w.reshape(-1)
-        LtQw = (self.L.transpose(1, 2) @ Qw.reshape(*w.shape, 1)).reshape(-1)
-        return (Qw - self.QL @ torch.cholesky_solve(LtQw.unsqueeze(-1), self.factor)[:, 0]).reshape(w.shape)
+        c = torch.cholesky_solve(self._block_apply(Qw, True).unsqueeze(-1), self.factor)[:, 0]
+        return (Qw - self.Q @ self._block_apply(c, False)).reshape(w.shape)
 
     def _loss_gram(self, w: Tensor) -> Tensor:
         return (self.Q @ w.reshape(-1)).reshape(w.shape)
 
 
+def _congruence(Q: Tensor, L: Tensor) -> Tensor:
+    """``L^T Q L`` for ``Q (G p, G p)`` and block-diagonal ``L (G, p, p)``, in chunks of rows of ``Q``."""
+    G, p, _ = L.shape
+    T = torch.empty_like(Q)
+    step = max(1, int(CHUNK_ENTRIES // (Q.shape[0] * p)))
+    for g0 in range(0, G, step):
+        g1 = min(G, g0 + step)
+        rows = Q[g0 * p : g1 * p].reshape(-1, G, p)
+        right = torch.einsum("mhb,hbc->mhc", rows, L).reshape(g1 - g0, p, G * p)  # (Q L)[rows]
+        T[g0 * p : g1 * p] = torch.bmm(L[g0:g1].transpose(1, 2), right).reshape(-1, G * p)
+    return T
+
+
 def _cholesky_dense(S: Tensor) -> Tensor:
-    """Cholesky factor of ``I + S`` (``S`` symmetric PSD), in place of ``S``."""
+    """Cholesky factor of ``I + S`` (``S`` symmetric PSD; ``I`` is added to ``S`` in place)."""
     S.diagonal().add_(1)
     L, info = torch.linalg.cholesky_ex(S)
     if int(info) != 0:
@@ -557,9 +574,10 @@ def _cholesky_dense(S: Tensor) -> Tensor:
 
 
 def _shifted(A: Tensor) -> Tensor:
-    """``A + REGULARIZATION * diag(A)`` for each matrix of a batch (a relative shift of each variable)."""
+    """``A + REGULARIZATION_EPS * eps * diag(A)`` for each matrix of a batch (a relative shift of each
+    variable)."""
     out = A.clone()
-    out.diagonal(dim1=-2, dim2=-1).mul_(1 + REGULARIZATION)
+    out.diagonal(dim1=-2, dim2=-1).mul_(1 + REGULARIZATION_EPS * torch.finfo(A.dtype).eps)
     return out
 
 
@@ -741,8 +759,8 @@ def _planned_bytes(n: int, d: int, G: int, m1: int, itemsize: int) -> int:
     p = m1 * d
     q = n * (m1 + 1) if m1 > 1 else n
     rows = 16 * 2 * G * q
-    blocks = 8 * 2 * G * (p + 1) ** 2 + 2 * G * m1 * m1 * n
-    dense = n * G * p + 3 * n * n if n <= G * p else 4 * (G * p) ** 2
+    blocks = 8 * 2 * G * (p + 1) ** 2 + 2 * G * m1 * m1 * n + n * d * d
+    dense = 2 * n * G * p + 2 * n * n if n <= G * p else 3 * (G * p) ** 2
     return itemsize * (rows + blocks + dense)
 
 
@@ -847,7 +865,18 @@ def _run_ipm(maps: _Maps, st: _State, newton: Callable[[Tensor], _Newton], *, to
                 f"primal residual {last['primal_residual']:.2e}, dual residual {last['dual_residual']:.2e}"
             )
     return dict(U=V, objective=cert.objective, dual_bound=cert.dual, gap=cert.gap, violation=cert.violation,
-                status=status, iterations=len(history) - 1, history=history)
+                status=status, message=_message(status, reason, cert, maps.X.dtype, tol),
+                iterations=len(history) - 1, history=history)
+
+
+def _message(status: str, reason: str, cert: _Certificate, dtype: torch.dtype, tol: float) -> str:
+    """One line saying why a result is not certified optimal (empty when it is)."""
+    reached = f"gap {cert.gap:.1e}, violation {cert.violation:.1e} (tol {tol:.0e})"
+    if status == "optimal":
+        return ""
+    if status == "precision_limit":
+        return f"stopped by {str(dtype).replace('torch.', '')} precision ({reason}) at {reached}"
+    return f"stopped by the {'iteration' if status == 'max_iter' else 'time'} limit at {reached}"
 
 
 def _newton_step(maps: _Maps, st: _State, newton: Callable[[Tensor], _Newton], r_x: Tensor,

@@ -25,7 +25,7 @@ from .._validate import check_int
 from ..errors import ProblemTooLargeError
 from .certificate import Certificate, certify_outputs
 from .groups import MAX_GROUPS
-from .path import pruned_subnetworks, resolve_m1, sub_network_outputs
+from .path import ACTIVE_RTOL, pruned_subnetworks, resolve_m1, sub_network_outputs
 from .program import check_problem
 from .results import ConvexResult, solve_groups
 
@@ -126,7 +126,7 @@ class LowRankResult:
         return (f"LowRankResult({model}, rank {self.rank}, beta={self.beta:g}: p_hat={self.objective:.8g}{lower};\n"
                 f"  bound p_hat <= (1 + gamma)^2 p* = {self.bound_factor:.4g} p* (gamma={self.gamma:.4g}, "
                 f"sigma_(r+1)={self.sigma_next:.4g}); groups {self.num_groups} vs exact {exact}; "
-                f"{self.subnetworks} sub-networks; {self.solve_seconds:.2f} s)")
+                f"{self.subnetworks} sub-network{'' if self.subnetworks == 1 else 's'}; {self.solve_seconds:.2f} s)")
 
 
 def _exact_groups(X: np.ndarray, m1: int, max_groups: int) -> tuple[int | None, Any]:
@@ -156,7 +156,7 @@ def low_rank_approximation(
     certify: bool = True,
     count_exact: bool = True,
     max_groups: int = MAX_GROUPS,
-    drop_tol: float = 1e-6,
+    drop_tol: float = ACTIVE_RTOL,
 ) -> LowRankResult:
     """The polynomial-time approximation of MATH §6 (module docstring).
 
@@ -168,7 +168,8 @@ def low_rank_approximation(
         certify: certify the network on ``X`` over the exact groups of ``X`` (needs ``count_exact``).
         count_exact: enumerate the exact patterns/groups of ``X`` to report their number.
         max_groups: skip the exact count (report None) beyond this many groups.
-        drop_tol: pruning drops blocks below this fraction of the largest (solver noise).
+        drop_tol: pruning drops blocks below this fraction of the largest (solver noise, as in
+            :func:`~pathconvex_lab.convex.regularization_path`).
     Returns:
         :class:`LowRankResult`; ``.objective`` is ``p_hat`` evaluated on ``X``.
     """

@@ -42,8 +42,10 @@ PATH_FORMAT = 1
 CACHE_KIND = "paths"
 #: Paths kept in memory (least recently used dropped first).
 MEMORY_ENTRIES = 16
-#: A group is *active* when one of its blocks has norm above this fraction of the largest norm.
-ACTIVE_RTOL = 1e-6
+#: A block is *active* when its norm is above this fraction of the largest block norm at the same
+#: ``beta``; the interior-point solver leaves blocks of about 1e-6 of the largest on groups outside
+#: the support, and pruning drops blocks below the same fraction (``drop_tol``) as solver noise.
+ACTIVE_RTOL = 1e-4
 _MEMORY: "OrderedDict[str, RegularizationPath]" = OrderedDict()
 
 
@@ -104,14 +106,25 @@ def _check_betas(betas: Any) -> np.ndarray:
     return np.unique(arr)
 
 
-def sub_network_outputs(X: np.ndarray, W: np.ndarray, sigma: np.ndarray, signs: np.ndarray) -> np.ndarray:
-    """Contribution of each sub-network: ``s_k (sum_j sigma_kj (X w_kj)_+)_+``, shape ``(m, K)``.
+def sub_network_preactivations(X: np.ndarray, W: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """A continuous field per sub-network, positive exactly where it is active: ``(m, K)``.
 
-    ``X (m, d)``, ``W (K, d, m1)`` (the blocks ``V_k``), ``sigma (K, m1)`` ±1, ``signs (K,)`` ±1.
-    For two layers (``m1 = 1``, ``sigma = 1``) this is ``s_k (X v_k)_+``. Rows sum to ``f(X)``.
+    ``X (m, d)``, ``W (K, d, m1)`` (the blocks ``V_k``), ``sigma (K, m1)`` ±1. Where some first-layer
+    neuron fires it is the last pre-activation ``h_k = sum_j sigma_kj (X w_kj)_+``; where none fires
+    (``h_k = 0``) it is ``max_j X w_kj <= 0``, which meets ``h_k`` continuously. So its zero level
+    is the boundary of the sub-network's active region (for two layers, ``{X v_k = 0}``).
     """
-    pre = np.maximum(np.einsum("md,kdj->mkj", X, W), 0.0)
-    return np.maximum(np.einsum("mkj,kj->mk", pre, sigma.astype(np.float64)), 0.0) * signs.astype(np.float64)
+    Z = np.einsum("md,kdj->mkj", X, W)
+    h = np.einsum("mkj,kj->mk", np.maximum(Z, 0.0), sigma.astype(np.float64))
+    top = Z.max(axis=2, initial=-np.inf) if Z.shape[2] else np.zeros(h.shape)
+    return np.where(top > 0, h, top)
+
+
+def sub_network_outputs(X: np.ndarray, W: np.ndarray, sigma: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """Contribution of each sub-network, ``s_k (sum_j sigma_kj (X w_kj)_+)_+`` (the positive part of
+    :func:`sub_network_preactivations`) with ``signs (K,)`` ±1, shape ``(m, K)``; rows sum to ``f(X)``.
+    For two layers (``m1 = 1``, ``sigma = 1``) it is ``s_k (X v_k)_+``."""
+    return np.maximum(sub_network_preactivations(X, W, sigma), 0.0) * signs.astype(np.float64)
 
 
 # --------------------------------------------------------------------------- the result
@@ -132,6 +145,8 @@ class RegularizationPath:
             solution before pruning; groups outside the working set are exactly 0.
         offsets: ``(B + 1,)``; the pruned sub-networks of point ``i`` are rows
             ``offsets[i]:offsets[i + 1]`` of ``weights (K, d, m1)``, ``sigma (K, m1)`` and ``signs (K,)``.
+        subnet_ids: ``(K,)`` one id per distinct (group realized, output sign) along the path, so the
+            same sub-network can be followed across ``beta`` (:meth:`subnetwork_norms`).
         rounds, working: ``(B,)`` solves needed and working-set size at each point.
         seconds: ``(B,)`` wall time of each point.
         X, y: the data; ``layers``, ``m1``; ``beta_max = sigma_A(y)``; ``num_groups`` (``G``),
@@ -151,6 +166,7 @@ class RegularizationPath:
     weights: np.ndarray = field(repr=False)
     sigma: np.ndarray = field(repr=False)
     signs: np.ndarray = field(repr=False)
+    subnet_ids: np.ndarray = field(repr=False)
     rounds: np.ndarray = field(repr=False)
     working: np.ndarray = field(repr=False)
     seconds: np.ndarray = field(repr=False)
@@ -183,15 +199,23 @@ class RegularizationPath:
         norms = np.sqrt((self.weights**2).sum(axis=(1, 2)))
         return np.array([effective_count(norms[a:b]) for a, b in zip(self.offsets[:-1], self.offsets[1:])])
 
+    def subnetwork_norms(self) -> np.ndarray:
+        """``(B, S)`` norm ``||V_k||_F`` of each of the ``S`` distinct pruned sub-networks (by
+        :attr:`subnet_ids`) at each point; 0 where it is not used."""
+        out = np.zeros((len(self), int(self.subnet_ids.max(initial=-1)) + 1))
+        rows = np.repeat(np.arange(len(self)), self.subnetworks)
+        np.add.at(out, (rows, self.subnet_ids), np.sqrt((self.weights**2).sum(axis=(1, 2))))
+        return out
+
     def active_groups(self, rtol: float = ACTIVE_RTOL) -> np.ndarray:
         """``(B,)`` number of active groups of the group-l1 norm, i.e. blocks ``V_g^s`` (one per
-        configuration, ``D2`` and output sign, MATH §3.5) above ``rtol`` times the path's largest norm."""
+        configuration, ``D2`` and output sign, MATH §3.5), of the solution before pruning."""
         return self.active_mask(rtol).sum(axis=(1, 2))
 
     def active_mask(self, rtol: float = ACTIVE_RTOL) -> np.ndarray:
-        """``(B, 2, G)`` bool: blocks with norm above ``rtol`` times the path's largest block norm."""
-        top = float(self.group_norms.max(initial=0.0))
-        return self.group_norms > rtol * top if top > 0 else np.zeros(self.group_norms.shape, dtype=bool)
+        """``(B, 2, G)`` bool: blocks with norm above ``rtol`` times the largest block norm at the same ``beta``."""
+        top = self.group_norms.max(axis=(1, 2), keepdims=True, initial=0.0)
+        return (self.group_norms > rtol * top) & (top > 0)
 
     def index(self, beta: float) -> int:
         """Index of the path point whose ``beta`` is nearest (in log scale) to ``beta``."""
@@ -210,12 +234,21 @@ class RegularizationPath:
         s = self._slice(i)
         return self.weights[s], self.sigma[s], self.signs[s]
 
-    def contributions(self, i: int, X: Any = None) -> np.ndarray:
-        """Each sub-network's output at point ``i`` on ``X (m, d)`` (default: the training data): ``(m, K)``."""
+    def _inputs(self, X: Any) -> np.ndarray:
         X = self.X if X is None else np.asarray(X, dtype=np.float64)
         if X.ndim != 2 or X.shape[1] != self.X.shape[1]:
             raise InputError(f"X must have shape (m, {self.X.shape[1]}); got {X.shape}")
-        return sub_network_outputs(X, *self.subnetwork_weights(i))
+        return X
+
+    def contributions(self, i: int, X: Any = None) -> np.ndarray:
+        """Each sub-network's output at point ``i`` on ``X (m, d)`` (default: the training data): ``(m, K)``."""
+        return sub_network_outputs(self._inputs(X), *self.subnetwork_weights(i))
+
+    def preactivations(self, i: int, X: Any = None) -> np.ndarray:
+        """Each sub-network's activity field (:func:`sub_network_preactivations`) at point ``i`` on
+        ``X (m, d)``: ``(m, K)``, positive exactly where sub-network ``k`` is active."""
+        W, sigma, _ = self.subnetwork_weights(i)
+        return sub_network_preactivations(self._inputs(X), W, sigma)
 
     def predict(self, i: int, X: Any = None) -> np.ndarray:
         """The network's output at point ``i`` on ``X (m, d)``: ``(m,)``."""
@@ -364,6 +397,7 @@ class _Point:
     weights: np.ndarray  # (K, d, m1)
     sigma: np.ndarray  # (K, m1)
     signs: np.ndarray  # (K,)
+    keys: list  # (K,) bytes: realized group and output sign of each sub-network
     rounds: int
     working: int
     seconds: float
@@ -376,7 +410,7 @@ def _zero_point(beta: float, y: np.ndarray, beta_max: float, shape: tuple[int, .
     _, lower = dual_lower_bound(y, y, beta, beta_max)
     rel = (primal - lower) / primal if primal > 0 else 0.0
     return _Point(beta, primal, primal, lower, beta_max / beta, rel, bool(exact and rel <= GAP_TOL),
-                  np.zeros((2, G)), np.zeros((0, d, m1)), np.zeros((0, m1), np.int8), np.zeros(0, np.int8),
+                  np.zeros((2, G)), np.zeros((0, d, m1)), np.zeros((0, m1), np.int8), np.zeros(0, np.int8), [],
                   0, 0, time.perf_counter() - start)
 
 
@@ -385,6 +419,16 @@ def pruned_subnetworks(pruned: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     B = pruned.blocks
     signs = np.where(pruned.block_norms[0] > 0, 1, -1).astype(np.int8)
     return B[0] + B[1], pruned.groups.sigma.astype(np.int8), signs
+
+
+def subnetwork_keys(D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, signs: np.ndarray) -> list[bytes]:
+    """One byte key per sub-network from its group ``(D1 (K, m1, n), sigma (K, m1), D2 (K, n))`` and
+    output sign ``signs (K,)``, independent of the order of its first-layer neurons."""
+    keys = []
+    for k in range(len(signs)):
+        neurons = sorted(np.packbits(D1[k, j]).tobytes() + bytes([int(sigma[k, j] > 0)]) for j in range(D1.shape[1]))
+        keys.append(b"".join(neurons) + np.packbits(D2[k]).tobytes() + bytes([int(signs[k] > 0)]))
+    return keys
 
 
 @dataclass
@@ -433,8 +477,9 @@ def _solve_point(X: np.ndarray, y: np.ndarray, beta: float, full: Any, state: _P
     norms[:, state.working] = result.block_norms
     pruned = result.prune(drop_tol=drop_tol)
     W, sigma, signs = pruned_subnetworks(pruned)
+    keys = subnetwork_keys(pruned.groups.D1, sigma, pruned.groups.D2, signs)
     return _Point(beta, result.objective, pruned.objective, cert.lower_bound, cert.ratio, cert.rel_gap,
-                  bool(cert.certified), norms, W, sigma, signs, rounds, int(state.working.size),
+                  bool(cert.certified), norms, W, sigma, signs, keys, rounds, int(state.working.size),
                   time.perf_counter() - start)
 
 
@@ -448,6 +493,10 @@ def _assemble(points: list[_Point], X: np.ndarray, y: np.ndarray, full: Any, sou
         return np.array([getattr(p, name) for p in points], dtype=dtype)
 
     counts = [p.weights.shape[0] for p in points]
+    ids: dict[bytes, int] = {}
+    for p in points[::-1]:  # ids in order of appearance from the largest beta down
+        for k in p.keys:
+            ids.setdefault(k, len(ids))
     stack = (lambda name, shape, dt: np.concatenate([getattr(p, name) for p in points]) if points
              else np.zeros(shape, dt))
     return RegularizationPath(
@@ -457,7 +506,9 @@ def _assemble(points: list[_Point], X: np.ndarray, y: np.ndarray, full: Any, sou
         group_norms=np.stack([p.norms for p in points]) if points else np.zeros((0, 2, full.count)),
         offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         weights=stack("weights", (0, d, m1), np.float64), sigma=stack("sigma", (0, m1), np.int8).astype(np.int8),
-        signs=stack("signs", (0,), np.int8).astype(np.int8), rounds=column("rounds", np.int64),
+        signs=stack("signs", (0,), np.int8).astype(np.int8),
+        subnet_ids=np.array([ids[k] for p in points for k in p.keys], dtype=np.int64),
+        rounds=column("rounds", np.int64),
         working=column("working", np.int64), seconds=column("seconds"),
         X=X, y=y, layers=layers, m1=m1, beta_max=beta_max, num_groups=full.count, group_source=source,
         exact_groups=bool(full.exact), solver=solver, key=key, complete=complete,
@@ -503,7 +554,7 @@ def regularization_path(
     tol: float = 1e-6,
     max_rounds: int = 20,
     add_per_round: int = 50,
-    drop_tol: float = 1e-6,
+    drop_tol: float = ACTIVE_RTOL,
     support: str = "socp",
     min_ratio: float = 1e-2,
     cache: bool | str = True,
@@ -522,7 +573,8 @@ def regularization_path(
         tol: a point is done when ``sigma_A(r) <= beta (1 + tol)`` over all groups.
         max_rounds, add_per_round: at most this many solves per point, adding at most this many
             violating groups per solve.
-        drop_tol: pruning drops blocks below this fraction of the largest (solver noise).
+        drop_tol: pruning drops blocks below this fraction of the largest at the same ``beta``
+            (solver noise, see :data:`ACTIVE_RTOL`); ``network_objectives`` shows the effect (~1e-8).
         support: how the certificate computes ``sigma_A`` (``"socp"`` or ``"projection"``, exact).
         cache: True (memory and disk), ``"memory"``, or False (always solve, store nothing).
         progress: show a ``tqdm`` bar. Ctrl-C stops and returns the points solved so far
@@ -609,6 +661,7 @@ __all__ = [
     "compute_beta_max",
     "beta_grid",
     "sub_network_outputs",
+    "sub_network_preactivations",
     "pruned_subnetworks",
     "clear_memory_cache",
     "effective_count",

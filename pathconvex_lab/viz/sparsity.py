@@ -34,7 +34,7 @@ def subnet_colors(count: int) -> list:
     return [cmap(k % cmap.N) for k in range(count)]
 
 
-def group_norms_stem(norms: Any, *, rtol: float = 1e-6, title: str = "") -> Any:
+def group_norms_stem(norms: Any, *, rtol: float = 1e-4, title: str = "") -> Any:
     """Sorted stem plot of block norms ``||V_g^s||_F`` (any shape, flattened) on a log axis, with
     the activity threshold ``rtol * max`` as a dashed line: a few large blocks, the rest at 0."""
     values = np.sort(np.abs(np.asarray(norms, dtype=np.float64)).reshape(-1))[::-1]
@@ -50,38 +50,40 @@ def group_norms_stem(norms: Any, *, rtol: float = 1e-6, title: str = "") -> Any:
         ax.legend(loc="upper right")
     active = int((values > rtol * top).sum()) if top > 0 else 0
     ax.set_xlabel("block (group and output sign), sorted by norm")
-    ax.set_ylabel(r"$\|V_g^s\|_F$")
+    ax.set_ylabel("||V_g^s||_F")
     ax.set_title(title or f"{active} of {values.size} blocks are active")
     return fig
 
 
-def path_heatmap(betas: Any, group_norms: Any, *, rtol: float = 1e-6, max_rows: int = 60) -> Any:
-    """Heatmap of block norms along the path: ``group_norms (B, 2, G)`` at ascending ``betas (B,)``.
+def path_heatmap(betas: Any, norms: Any, *, rtol: float = 1e-4, max_rows: int = 60, what: str = "block") -> Any:
+    """Heatmap of norms along the path at ascending ``betas (B,)``: ``norms`` is ``(B, R)`` (one column
+    per block or sub-network, e.g. ``path.subnetwork_norms()``) or ``(B, 2, G)`` (``path.group_norms``).
 
-    Rows are the blocks that are ever active (at most ``max_rows``, the largest), ordered by the
-    largest ``beta`` at which they are active (blocks that enter first, at large ``beta``, on top);
-    colors are ``log10`` norms, blank where the block is zero.
+    Rows are the columns that are ever active (above ``rtol`` times the largest at the same ``beta``;
+    at most ``max_rows``, the largest), ordered by the largest ``beta`` at which they are active (those that
+    enter first, at large ``beta``, on top); colors are ``log10`` norms, blank where zero.
     """
     betas = np.asarray(betas, dtype=np.float64)
-    norms = np.asarray(group_norms, dtype=np.float64)
-    if norms.ndim != 3 or norms.shape[0] != betas.shape[0]:
-        raise InputError(f"group_norms must have shape (B, 2, G) with B={betas.shape[0]}; got {norms.shape}")
-    flat = norms.reshape(norms.shape[0], -1)  # (B, 2G)
-    top = float(flat.max(initial=0.0))
-    active = flat > rtol * top if top > 0 else np.zeros(flat.shape, dtype=bool)
+    flat = np.asarray(norms, dtype=np.float64)
+    if flat.ndim not in (2, 3) or flat.shape[0] != betas.shape[0]:
+        raise InputError(f"norms must have shape (B, R) or (B, 2, G) with B={betas.shape[0]}; got {flat.shape}")
+    flat = flat.reshape(flat.shape[0], -1)
+    top = flat.max(axis=1, keepdims=True, initial=0.0)
+    active = (flat > rtol * top) & (top > 0)
     ever = np.flatnonzero(active.any(axis=0))
     ever = ever[np.argsort(-flat[:, ever].max(axis=0), kind="stable")][:max_rows]
     entry = np.array([np.flatnonzero(active[:, k]).max() for k in ever], dtype=np.int64)
     order = ever[np.lexsort((-flat[:, ever].max(axis=0), -entry))]
     image = np.where(active[:, order], np.log10(np.maximum(flat[:, order], LOG_FLOOR)), np.nan).T
-    fig, ax = _figure(7.5, 0.6 + 0.12 * max(len(order), 8))
+    fig, ax = _figure(7.5, 1.2 + 0.12 * max(len(order), 8))
     mesh = ax.imshow(image, aspect="auto", interpolation="nearest", cmap="viridis",
                      extent=(-0.5, len(betas) - 0.5, len(order) - 0.5, -0.5))
     ax.set_xticks(np.arange(len(betas)), [f"{b:.2g}" for b in betas], rotation=60, fontsize=7)
-    ax.set_xlabel(r"$\beta$")
-    ax.set_ylabel("active block (group, sign)")
-    ax.set_title(f"block norms along the path ({len(ever)} blocks ever active of {flat.shape[1]})")
-    fig.colorbar(mesh, ax=ax, label=r"$\log_{10}\|V_g^s\|_F$")
+    ax.set_xlabel("β")
+    ax.set_yticks(np.arange(len(order)) if len(order) <= 20 else np.arange(0, len(order), 5))
+    ax.set_ylabel(f"active {what}")
+    ax.set_title(f"{what} norms along the path ({len(ever)} of {flat.shape[1]} ever active)")
+    fig.colorbar(mesh, ax=ax, label="log10 norm")
     return fig
 
 
@@ -101,11 +103,11 @@ def subnetworks_figure(betas: Any, subnetworks: Any, *, n: int | None = None, be
     if n is not None:
         ax.axhline(n + 1, color="tab:red", ls=":", lw=1, label=f"n + 1 = {n + 1}")
     if beta_max is not None:
-        ax.axvline(beta_max, color="black", ls="--", lw=1, label=r"$\beta_{\max}=\sigma_{\mathcal A}(y)$")
+        ax.axvline(beta_max, color="black", ls="--", lw=1, label="β_max = σ_A(y)")
     if current is not None:
         ax.axvline(current, color="tab:green", lw=2, alpha=0.6)
     ax.set_xscale("log")
-    ax.set_xlabel(r"$\beta$")
+    ax.set_xlabel("β")
     ax.set_ylabel("number")
     ax.legend(fontsize=7, loc="upper right")
     return fig
@@ -199,9 +201,11 @@ class PathFigure:
         artist.set_animated(True)
         self._artists.append(artist)
 
-    def update(self, contributions: Any, norms: Any, title: str = "") -> Any:
+    def update(self, contributions: Any, norms: Any, title: str = "", regions: Any = None) -> Any:
         """Draw one path point: ``contributions`` ``(m, K)`` (1-D) or ``(b, a, K)`` (2-D) on the grid,
-        sub-network norms ``(K,)``. Returns the figure."""
+        sub-network norms ``(K,)``; in 2-D, ``regions (b, a, K)`` are fields positive exactly where
+        each sub-network is active (e.g. its pre-activation; default: ``|contribution| > 0``, whose
+        boundary is only resolved to the grid). Returns the figure."""
         for artist in self._artists:
             artist.remove()
         self._artists = []
@@ -215,8 +219,10 @@ class PathFigure:
             F = C.sum(axis=-1)
             self._fill.set_data(np.where(F > 0, 1.0, -1.0))
             segments, colors, widths, styles = [], [], [], []
-            fields = [(F, 0.0, "black", 2.0, "-")] + [((np.abs(C[..., k]) > 0).astype(float), 0.5, self._color(k), 1.2,
-                                                       "--") for k in range(K)]
+            R, level = (np.abs(C) > 0).astype(float) - 0.5, 0.0
+            if regions is not None:
+                R = np.asarray(regions, dtype=np.float64)
+            fields = [(F, 0.0, "black", 2.0, "-")] + [(R[..., k], level, self._color(k), 1.2, "--") for k in range(K)]
             for values, level, color, width, style in fields:
                 lines = self._level_lines(values, level)
                 segments += lines
@@ -261,13 +267,13 @@ def path_function_figure(x_grid: Any, contributions: Any, x: Any, y: Any, norms:
 
 
 def path_boundary_figure(gx: Any, gy: Any, contributions: Any, X2: Any, y: Any, norms: Any, *,
-                         title: str = "") -> Any:
+                         title: str = "", regions: Any = None) -> Any:
     """2-D data: sign of ``f`` on the grid, the decision boundary ``f = 0`` (black), the boundary of
-    each sub-network's active region (``contributions (len(gy), len(gx), K)``, colored), the points
-    ``X2 (n, 2)`` by label ``y``; right, the sub-networks' norms ``(K,)``."""
+    each sub-network's active region (``contributions (len(gy), len(gx), K)``, colored; ``regions``
+    as in :meth:`PathFigure.update`), the points ``X2 (n, 2)`` by label ``y``; right, the norms ``(K,)``."""
     norms = np.asarray(norms, dtype=np.float64)
     fig = PathFigure(2, (gx, gy), X2, y, max_norm=float(norms.max(initial=0.0)), max_subnets=norms.size)
-    return fig.update(contributions, norms, title)
+    return fig.update(contributions, norms, title, regions=regions)
 
 
 def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_factors: Any, *,
@@ -277,7 +283,7 @@ def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_fa
     ranks = np.asarray(ranks)
     fig, axes = _figure(10.5, 3.2, 3)
     ax = axes[0]
-    ax.plot(ranks, num_groups, "o-", label=r"groups of $\hat X$")
+    ax.plot(ranks, num_groups, "o-", label="groups of X_hat (rank r)")
     if exact_groups is not None:
         ax.axhline(exact_groups, color="black", ls="--", lw=1, label=f"exact: {exact_groups}")
     ax.set_yscale("log")
@@ -288,9 +294,9 @@ def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_fa
         ax.axhline(exact_seconds, color="black", ls="--", lw=1, label=f"exact: {exact_seconds:.2f} s")
     ax.set_title("solve time (s)")
     ax = axes[2]
-    ax.plot(ranks, np.asarray(ratios, dtype=float) - 1.0 + 1e-16, "o-", label=r"$\hat p/p^* - 1$")
+    ax.plot(ranks, np.asarray(ratios, dtype=float) - 1.0 + 1e-16, "o-", label="p_hat / p* - 1")
     ax.plot(ranks, np.asarray(bound_factors, dtype=float) - 1.0 + 1e-16, "s--", color="tab:red",
-            label=r"bound $(1+\gamma)^2 - 1$")
+            label="bound (1 + γ)² - 1")
     ax.set_yscale("log")
     ax.set_title("excess objective")
     for ax in axes:
@@ -299,6 +305,23 @@ def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_fa
         if current is not None:
             ax.axvline(current, color="tab:green", lw=2, alpha=0.6)
         ax.legend(fontsize=7)
+    return fig
+
+
+def tightness_figure(x: Any, ratios: Any, bound_factors: Any, *, xlabel: str = "γ = √m1 σ_(r+1) ||y|| / β") -> Any:
+    """``p_hat / p* - 1`` (measured) and ``(1 + gamma)^2 - 1`` (the guarantee) against ``x`` (e.g. gamma),
+    log-log: how far below the a-priori bound the approximation lands."""
+    order = np.argsort(np.asarray(x, dtype=np.float64))
+    x = np.asarray(x, dtype=np.float64)[order]
+    fig, ax = _figure(6.0, 3.4)
+    ax.plot(x, np.asarray(ratios, dtype=np.float64)[order] - 1.0 + 1e-16, "o-", label="measured p_hat / p* - 1")
+    ax.plot(x, np.asarray(bound_factors, dtype=np.float64)[order] - 1.0 + 1e-16, "s--", color="tab:red",
+            label="bound (1 + γ)² - 1")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel("excess objective")
+    ax.legend(fontsize=7)
     return fig
 
 
@@ -320,5 +343,5 @@ def growth_figure(ns: Any, counts: dict[str, Any], *, title: str = "") -> Any:
 __all__ = [
     "group_norms_stem", "path_heatmap", "subnetworks_figure", "PathFigure", "path_function_figure",
     "path_boundary_figure",
-    "rank_figure", "growth_figure", "subnet_colors", "LOG_FLOOR",
+    "rank_figure", "tightness_figure", "growth_figure", "subnet_colors", "LOG_FLOOR",
 ]

@@ -57,7 +57,7 @@ class _PathView:
             gx, gy = np.meshgrid(*self.axes)
             grid = np.column_stack([gx.ravel(), gy.ravel()])
         self.grid = np.hstack([grid, np.ones((grid.shape[0], 1))])
-        self._cache: dict[int, np.ndarray] = {}
+        self._cache: dict[int, tuple[np.ndarray, np.ndarray]] = {}
         self._frames: dict[int, str] = {}
         span = float(np.ptp(path.y)) or 1.0
         ylim = (float(path.y.min()) - 0.6 * span, float(path.y.max()) + 0.6 * span)
@@ -65,11 +65,13 @@ class _PathView:
         self.figure = vs.PathFigure(self.dim, self.axes, raw, path.y, max_norm=float(norms.max(initial=0.0)),
                                     ylim=ylim, max_subnets=int(path.subnetworks.max(initial=1)))
 
-    def contributions(self, i: int) -> np.ndarray:
-        """Each sub-network's output at point ``i`` on the grid: ``(m, K)`` or ``(b, a, K)``."""
+    def fields(self, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Each sub-network's output and pre-activation at point ``i`` on the grid: ``(m, K)`` or ``(b, a, K)``."""
         if i not in self._cache:
-            C = self.path.contributions(i, self.grid)
-            self._cache[i] = C if self.dim == 1 else C.reshape(GRID_2D, GRID_2D, -1)
+            shape = (-1,) if self.dim == 1 else (GRID_2D, GRID_2D, -1)
+            H = self.path.preactivations(i, self.grid)
+            C = np.maximum(H, 0.0) * self.path.subnetwork_weights(i)[2].astype(np.float64)
+            self._cache[i] = (C.reshape(*shape) if self.dim == 2 else C, H.reshape(*shape) if self.dim == 2 else H)
         return self._cache[i]
 
     def frame(self, i: int) -> tuple[Any, str]:
@@ -83,12 +85,12 @@ class _PathView:
     def draw(self, i: int) -> Any:
         """Update the figure to point ``i`` and return it."""
         path = self.path
-        C = self.contributions(i)
+        C, H = self.fields(i)
         W = path.subnetwork_weights(i)[0]
         K = C.shape[-1]
         title = (f"β = {path.betas[i]:.4g}: objective {path.objectives[i]:.6g}, "
                  f"{K} sub-network{'s' if K != 1 else ''}")
-        return self.figure.update(C, np.sqrt((W**2).sum(axis=(1, 2))), title)
+        return self.figure.update(C, np.sqrt((W**2).sum(axis=(1, 2))), title, regions=H if self.dim == 2 else None)
 
 
 def _path_text(path: Any, i: int) -> str:

@@ -1,0 +1,888 @@
+"""Classroom assignments: the answer checks behind their autograder tests, building the student
+and autograder versions (otter assign), and grading submissions locally (otter run).
+
+The master notebooks live in ``notebooks/assignments/`` (otter-grader 7 format). Each test cell
+of a master calls one ``check_*`` function of this module; a wrong answer raises
+:class:`AnswerError` (an ``AssertionError``) whose message is one sentence saying what is wrong,
+so students and instructors read feedback, not tracebacks.
+
+Building (:func:`build_assignments`) runs ``otter assign`` on each master in a child process,
+then makes the output reproducible: cell ids are derived from the content, the autograder zip
+gets a fixed name and fixed timestamps. Layout of the output folder ``OUT``::
+
+    OUT/<name>/student/<name>.ipynb             the notebook to hand out (public tests only)
+    OUT/<name>/autograder/<name>.ipynb          solutions and every test
+    OUT/<name>/autograder/<name>-autograder.zip what `grade` runs submissions against
+
+Grading (:func:`grade_submission`) never needs Docker: a child process of this interpreter
+(``python -m pathconvex_lab.grading``) runs ``otter run``'s grading on a copy of the
+submission, under a time limit; whatever happens (a notebook that raises, a missing answer, a
+file that is not a notebook, a timeout) the submission gets a score and readable messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import math
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .errors import InputError, PathconvexError
+
+#: Default time limit for grading one submission, in seconds.
+GRADE_TIMEOUT_S = 300.0
+#: Time limit for ``otter assign`` on one master notebook, in seconds.
+ASSIGN_TIMEOUT_S = 300.0
+#: Date written into every entry of a rebuilt autograder zip (zip timestamps start in 1980).
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+class AnswerError(AssertionError):
+    """A student's answer is wrong or missing; the message says what is wrong, in one sentence."""
+
+
+# =========================================================================== answer checks: helpers
+
+
+def answered(value: Any, name: str) -> Any:
+    """Return ``value``; AnswerError if it is missing (``None``) or still the ``...`` placeholder."""
+    if value is None:
+        raise AnswerError(f"`{name}` is not defined: run its cell (and the cells above it) without errors")
+    if value is Ellipsis:
+        raise AnswerError(f"`{name}` is still `...`: replace the `...` with your answer")
+    return value
+
+
+def call_answer(func: Any, name: str, *args: Any) -> Any:
+    """Call the student's function ``name``; its exceptions become one-line AnswerErrors."""
+    answered(func, name)
+    if not callable(func):
+        raise AnswerError(f"`{name}` should be a function; it is a {type(func).__name__}")
+    try:
+        result = func(*args)
+    except NotImplementedError:
+        raise AnswerError(f"`{name}` is not implemented yet: replace the `...` and the "
+                          "`raise NotImplementedError` in its cell") from None
+    except Exception as exc:  # noqa: BLE001 - any error in student code is feedback, not a crash
+        raise AnswerError(f"`{name}(...)` raised {type(exc).__name__}: {exc}") from None
+    if result is None:
+        raise AnswerError(f"`{name}(...)` returned None: did you forget the `return` statement?")
+    return result
+
+
+def _number(value: Any, name: str) -> float:
+    answered(value, name)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise AnswerError(f"`{name}` should be a number; it is a {type(value).__name__}") from None
+    if not math.isfinite(number):
+        raise AnswerError(f"`{name}` should be a finite number; it is {number}")
+    return number
+
+
+def _integer(value: Any, name: str) -> int:
+    number = _number(value, name)
+    if number != round(number):
+        raise AnswerError(f"`{name}` should be a whole number; it is {value!r}")
+    return int(round(number))
+
+
+def _boolean(value: Any, name: str) -> bool:
+    answered(value, name)
+    if not isinstance(value, (bool, np.bool_)):
+        raise AnswerError(f"`{name}` should be True or False; it is a {type(value).__name__}")
+    return bool(value)
+
+
+def _close(value: float, expected: float, name: str, rtol: float, what: str) -> None:
+    if not abs(value - expected) <= rtol * max(1.0, abs(expected)):
+        raise AnswerError(f"`{name}` is {value:.10g}, but {what} is {expected:.10g}")
+
+
+def _bool_matrix(value: Any, name: str, rows: int) -> np.ndarray:
+    """``value`` as a bool array ``(rows, P)``; 0/1 integers are accepted."""
+    answered(value, name)
+    arr = np.asarray(value)
+    if arr.ndim != 2 or arr.shape[0] != rows:
+        raise AnswerError(f"`{name}` should be an array of shape (n, P) = ({rows}, P), one pattern per column; "
+                          f"it has shape {arr.shape}")
+    if arr.dtype != bool and not np.isin(arr, (0, 1)).all():
+        raise AnswerError(f"`{name}` should hold booleans (or 0/1); it has dtype {arr.dtype}")
+    return arr.astype(bool)
+
+
+def _column_set(patterns: np.ndarray) -> set[bytes]:
+    return {col.tobytes() for col in np.ascontiguousarray(patterns.T)}
+
+
+# =========================================================================== assignment 1: arrangements
+
+
+def check_sign_patterns(sign_patterns: Any, X: Any = None, U: Any = None) -> None:
+    """``sign_patterns(X, U)`` returns the distinct columns of ``1[X U > 0]`` (any order).
+
+    Without ``X``/``U``: a fixed example of 4 points and 5 directions (two give the same pattern).
+    """
+    if X is None:
+        X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 2.0]])
+        U = np.array([[1.0, 2.0, -1.0, 0.5, -3.0], [1.0, 1.5, 0.5, -2.0, -1.0]])
+    X, U = np.asarray(X, dtype=float), np.asarray(U, dtype=float)
+    got = _bool_matrix(call_answer(sign_patterns, "sign_patterns", X, U), "sign_patterns(X, U)", len(X))
+    expected = {tuple(int(X[i] @ U[:, j] > 0) for i in range(len(X))) for j in range(U.shape[1])}
+    found = {tuple(int(b) for b in col) for col in got.T}
+    if len(found) < got.shape[1]:
+        raise AnswerError(f"sign_patterns(X, U) has {got.shape[1]} columns but only {len(found)} distinct ones: "
+                          "keep each pattern once (np.unique(..., axis=1))")
+    if found != expected:
+        extra, missing = found - expected, expected - found
+        if extra:
+            raise AnswerError(f"sign_patterns(X, U) contains {len(extra)} pattern(s) that no column of U realizes, "
+                              f"e.g. {''.join(map(str, sorted(extra)[0]))}: a pattern is 1[X u > 0], with > not >=")
+        raise AnswerError(f"sign_patterns(X, U) misses {len(missing)} of the {len(expected)} patterns of the columns "
+                          f"of U, e.g. {''.join(map(str, sorted(missing)[0]))}")
+
+
+def check_sign_patterns_random(sign_patterns: Any, seed: int = 7) -> None:
+    """:func:`check_sign_patterns` on random data: 9 points of rank 3, 400 directions, some repeated."""
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((9, 2)), np.ones((9, 1))])
+    U = rng.standard_normal((3, 200))
+    check_sign_patterns(sign_patterns, X, np.hstack([U, U[:, ::-1]]))
+
+
+def check_sampled(sampled: Any, num_sampled: Any, X: Any, U: Any) -> None:
+    """``sampled`` holds the distinct patterns of the columns of ``U`` and ``num_sampled`` counts them."""
+    X, U = np.asarray(X, dtype=float), np.asarray(U, dtype=float)
+    got = _bool_matrix(sampled, "sampled", len(X))
+    if _column_set(got) != _column_set(X @ U > 0) or len(_column_set(got)) != got.shape[1]:
+        raise AnswerError("`sampled` should be the distinct patterns 1[X u > 0] of the columns of U: "
+                          "use your sign_patterns(X, U)")
+    count = _integer(num_sampled, "num_sampled")
+    if count != got.shape[1]:
+        raise AnswerError(f"`num_sampled` is {count}, but `sampled` has {got.shape[1]} patterns (columns)")
+
+
+def check_exact_count(num_exact: Any, X: Any) -> None:
+    """``num_exact`` is the number of chamber patterns of ``X`` (exact enumeration)."""
+    from .arrangements import enumerate_patterns
+
+    count = _integer(num_exact, "num_exact")
+    expected = enumerate_patterns(X).count
+    if count != expected:
+        raise AnswerError(f"`num_exact` is {count}, but X has {expected} activation patterns "
+                          "(use ar.enumerate_patterns(X).count)")
+
+
+def check_cover_bound(cover_bound: Any, cases: Sequence[tuple[int, int]] = ((6, 2), (8, 3), (10, 4))) -> None:
+    """``cover_bound(n, r)`` equals Cover's ``C(n, r) = 2 sum_{k<r} binom(n-1, k)`` on ``cases``."""
+    from .arrangements import pattern_bound
+
+    for n, r in cases:
+        got = _integer(call_answer(cover_bound, "cover_bound", n, r), f"cover_bound({n}, {r})")
+        if got != pattern_bound(n, r):
+            raise AnswerError(f"cover_bound({n}, {r}) is {got}, but C({n}, {r}) = {pattern_bound(n, r)}")
+
+
+def check_cover_bound_all(cover_bound: Any) -> None:
+    """:func:`check_cover_bound` for every ``1 <= n <= 12``, ``1 <= r <= 14`` (so also ``r >= n``: ``2^n``)."""
+    check_cover_bound(cover_bound, [(n, r) for n in range(1, 13) for r in range(1, 15)])
+
+
+def check_bound(bound: Any, general_position: Any, num_exact: Any, X: Any) -> None:
+    """``bound = C(n, rank X)`` and ``general_position`` says whether the count attains it."""
+    from .arrangements import pattern_bound
+
+    X = np.asarray(X, dtype=float)
+    expected = pattern_bound(len(X), int(np.linalg.matrix_rank(X)))
+    got = _integer(bound, "bound")
+    if got != expected:
+        raise AnswerError(f"`bound` is {got}, but C(n, r) for n = {len(X)} points of rank "
+                          f"{np.linalg.matrix_rank(X)} is {expected}")
+    verdict = _boolean(general_position, "general_position")
+    if verdict != (_integer(num_exact, "num_exact") == expected):
+        raise AnswerError(f"`general_position` is {verdict}, but the exact count {num_exact} "
+                          f"{'equals' if not verdict else 'is below'} the bound {expected}")
+
+
+def check_missed(missed: Any, u_missed: Any, X: Any) -> None:
+    """``u_missed`` lies strictly inside a chamber and realizes the pattern ``missed``."""
+    X = np.asarray(X, dtype=float)
+    pattern = _bool_matrix(np.reshape(answered(missed, "missed"), (-1, 1)), "missed", len(X))[:, 0]
+    u = np.asarray(answered(u_missed, "u_missed"), dtype=float).reshape(-1)
+    if u.shape != (X.shape[1],):
+        raise AnswerError(f"`u_missed` should be a direction of shape ({X.shape[1]},); it has shape {u.shape}")
+    pre = X @ u
+    if np.abs(pre).min() <= 1e-9 * np.linalg.norm(X) * max(np.linalg.norm(u), 1e-300):
+        raise AnswerError("`u_missed` lies on a hyperplane x_i^T u = 0 (a boundary, not a chamber): "
+                          "use a direction strictly inside the chamber, e.g. from exact.directions")
+    if not np.array_equal(pre > 0, pattern):
+        raise AnswerError("1[X u_missed > 0] differs from `missed` at point(s) "
+                          f"{', '.join(map(str, np.flatnonzero((pre > 0) != pattern)))}")
+
+
+def check_missed_by_sampling(missed: Any, sampled: Any, X: Any) -> None:
+    """The pattern ``missed`` is not among the sampled patterns."""
+    X = np.asarray(X, dtype=float)
+    pattern = np.asarray(answered(missed, "missed")).astype(bool).reshape(-1)
+    if pattern.tobytes() in _column_set(_bool_matrix(sampled, "sampled", len(X))):
+        raise AnswerError("`missed` is one of the sampled patterns: pick an exact pattern that is NOT a column "
+                          "of `sampled`")
+
+
+# =========================================================================== assignment 2: two-layer program
+
+
+def _two_layer_reference(X: np.ndarray, y: np.ndarray, beta: float) -> float:
+    from .convex import solve_two_layer
+
+    return float(solve_two_layer(X, y, beta).objective)
+
+
+def _student_program(two_layer_program: Any, X: np.ndarray, y: np.ndarray, beta: float, D: np.ndarray) -> tuple:
+    import cvxpy as cp
+
+    out = call_answer(two_layer_program, "two_layer_program", X, y, beta, D)
+    if not (isinstance(out, tuple) and len(out) == 3):
+        raise AnswerError("`two_layer_program` should return three things: (problem, V, W)")
+    problem, V, W = out
+    if not isinstance(problem, cp.Problem):
+        raise AnswerError(f"the first value returned should be a cvxpy Problem; it is a {type(problem).__name__}")
+    shape = (X.shape[1], D.shape[1])
+    for name, var in (("V", V), ("W", W)):
+        if not isinstance(var, cp.Variable) or tuple(var.shape) != shape:
+            raise AnswerError(f"`{name}` should be a cvxpy Variable of shape (d, P) = {shape}; got "
+                              f"{type(var).__name__} of shape {getattr(var, 'shape', None)}")
+    if not problem.is_dcp():
+        raise AnswerError("the problem is not DCP (cvxpy cannot prove it convex): use cp.sum_squares, cp.norm "
+                          "and affine expressions only")
+    return problem, V, W
+
+
+def check_program_form(two_layer_program: Any, X: Any, y: Any, beta: Any, D: Any) -> None:
+    """``two_layer_program`` returns ``(problem, V, W)``: a DCP cvxpy Problem and ``(d, P)`` Variables."""
+    _student_program(two_layer_program, np.asarray(X, float), np.asarray(y, float), float(beta), np.asarray(D, bool))
+
+
+def _solve_student(problem: Any) -> float:
+    try:
+        problem.solve()
+    except Exception as exc:  # noqa: BLE001 - solver failures are feedback
+        raise AnswerError(f"solving your problem failed: {type(exc).__name__}: {exc}") from None
+    if problem.status != "optimal" or problem.value is None:
+        raise AnswerError(f"your problem is {problem.status}: check the signs of the cone constraints")
+    return float(problem.value)
+
+
+def check_program_value(two_layer_program: Any, X: Any = None, y: Any = None, beta: Any = None) -> None:
+    """Solving the student's program gives the convex optimum of MATH §2 (package solver as reference).
+
+    Without data: 5 points ``x = (-1, -0.3, 0.4, 1, 1.5)`` with a bias column and ``beta = 0.1``.
+    """
+    from .arrangements import enumerate_patterns
+
+    if X is None:
+        X = np.column_stack([[-1.0, -0.3, 0.4, 1.0, 1.5], np.ones(5)])
+        y, beta = np.array([0.2, -0.5, 0.7, 0.1, -0.4]), 0.1
+    X, y, beta = np.asarray(X, float), np.asarray(y, float), float(beta)
+    problem, _, _ = _student_program(two_layer_program, X, y, beta, enumerate_patterns(X).patterns)
+    _close(_solve_student(problem), _two_layer_reference(X, y, beta), "problem.value", 1e-5,
+           "the convex optimum (pathconvex_lab.convex.solve_two_layer)")
+
+
+def check_p_star(p_star: Any, X: Any, y: Any, beta: Any) -> None:
+    """``p_star`` is the optimal value of the two-layer convex program."""
+    _close(_number(p_star, "p_star"), _two_layer_reference(np.asarray(X, float), np.asarray(y, float), float(beta)),
+           "p_star", 1e-5, "the convex optimum")
+
+
+def _rebuilt(rebuild: Any, V: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    out = call_answer(rebuild, "rebuild", V, W)
+    if not (isinstance(out, tuple) and len(out) == 2):
+        raise AnswerError("`rebuild` should return two arrays: (U, alpha)")
+    U, alpha = np.asarray(out[0], dtype=float), np.asarray(out[1], dtype=float).reshape(-1)
+    if U.ndim != 2 or U.shape[0] != V.shape[0] or U.shape[1] != alpha.shape[0]:
+        raise AnswerError(f"`rebuild` should return U of shape (d, m) = ({V.shape[0]}, m) and alpha of shape (m,); "
+                          f"got {U.shape} and {alpha.shape}")
+    return U, alpha
+
+
+def check_rebuild(rebuild: Any) -> None:
+    """``rebuild(V, W)`` on a small example: one nonzero block of each sign, one zero block."""
+    V = np.array([[3.0, 0.0], [4.0, 0.0]])
+    W = np.array([[0.0, 1.0], [0.0, 0.0]])
+    U, alpha = _rebuilt(rebuild, V, W)
+    if U.shape[1] != 2:
+        raise AnswerError(f"V and W have 2 nonzero columns, so the network needs 2 neurons; `rebuild` gave {U.shape[1]} "
+                          "(skip the zero columns)")
+    expected = sorted([(0.6 * 5**0.5, 0.8 * 5**0.5, 5**0.5), (1.0, 0.0, -1.0)])
+    got = sorted(tuple(np.round(np.append(U[:, j], alpha[j]), 9)) for j in range(2))
+    if not np.allclose(got, expected, atol=1e-6):
+        raise AnswerError("for v = (3, 4) the neuron should be u = v / sqrt(||v||) = (0.6, 0.8) sqrt(5) with "
+                          "alpha = +sqrt(5), and for w = (1, 0): u = (1, 0), alpha = -1")
+
+
+def check_rebuild_network(rebuild: Any, X: Any, D: Any, V: Any, W: Any) -> None:
+    """The rebuilt network reproduces the program's prediction ``sum_i D_i X (v_i - w_i)``
+    and is balanced (``||u_j|| = |alpha_j|``), on the solved blocks ``V, W (d, P)``."""
+    X, D = np.asarray(X, float), np.asarray(D, bool)
+    V, W = np.asarray(answered(V, "V.value"), float), np.asarray(answered(W, "W.value"), float)
+    U, alpha = _rebuilt(rebuild, V, W)
+    f_program = (D * (X @ (V - W))).sum(axis=1)
+    f_network = np.maximum(X @ U, 0.0) @ alpha
+    scale = max(1.0, np.abs(f_program).max())
+    if np.abs(f_network - f_program).max() > 1e-5 * scale:
+        raise AnswerError("the rebuilt network sum_j (X u_j)_+ alpha_j differs from the program's prediction "
+                          f"sum_i D_i X (v_i - w_i) by {np.abs(f_network - f_program).max():.3g}")
+    if not np.allclose(np.linalg.norm(U, axis=0), np.abs(alpha), rtol=1e-6, atol=1e-9):
+        raise AnswerError("the neurons are not balanced: scale them so that ||u_j|| = |alpha_j| "
+                          "(that is what makes weight decay equal the path norm)")
+
+
+def check_net_objective(net_objective: Any, relative_gap: Any, net: Any, p_star: Any, X: Any, y: Any,
+                        beta: Any) -> None:
+    """``net_objective`` is the weight-decay objective of ``net``; it matches ``p_star``."""
+    from .nets import ParallelReLUNet, network_objective
+
+    if not isinstance(answered(net, "net"), ParallelReLUNet):
+        raise AnswerError(f"`net` should be a ParallelReLUNet; it is a {type(net).__name__}")
+    expected = network_objective(net, X, y, float(beta), "weight_decay")
+    _close(_number(net_objective, "net_objective"), expected, "net_objective", 1e-8,
+           "network_objective(net, X, y, BETA, 'weight_decay')")
+    star = _number(p_star, "p_star")
+    _close(_number(relative_gap, "relative_gap"), abs(expected - star) / abs(star), "relative_gap", 1e-6,
+           "|net_objective - p_star| / p_star")
+    if abs(expected - star) > 1e-5 * abs(star):
+        raise AnswerError(f"the rebuilt network's objective {expected:.8g} should equal p_star = {star:.8g}; "
+                          "check `rebuild`")
+
+
+def check_path_equals_weight_decay(net: Any, X: Any, y: Any, beta: Any) -> None:
+    """A balanced two-layer network has the same objective with the path norm and with weight decay."""
+    from .nets import network_objective
+
+    path = network_objective(answered(net, "net"), X, y, float(beta), "path")
+    decay = network_objective(net, X, y, float(beta), "weight_decay")
+    _close(decay, path, "the weight-decay objective of net", 1e-6, "its path-norm objective")
+
+
+# =========================================================================== assignment 3: path norm, certificate
+
+
+def brute_force_path_norm(weights: Sequence[Any]) -> float:
+    """``sqrt(sum over input-output paths of prod w^2)`` by enumerating every path (reference, small nets).
+
+    ``weights = [W1 (d, m1), ..., W_{L-1} (m_{L-2}, m_{L-1}), w_L (m_{L-1},)]``.
+    """
+    mats = [np.asarray(W, float) for W in weights[:-1]] + [np.asarray(weights[-1], float).reshape(-1, 1)]
+    total = 0.0
+    for path in itertools.product(*[range(m) for m in [mats[0].shape[0]] + [W.shape[1] for W in mats]]):
+        total += math.prod(float(W[path[i], path[i + 1]]) ** 2 for i, W in enumerate(mats))
+    return math.sqrt(total)
+
+
+#: The test vector of MATH §4.2: ``R^2 = 71.5625``.
+PATH_NORM_TEST_VECTOR = (
+    np.array([[1.0, -2.0], [0.5, 1.0]]),
+    np.array([[1.0, 0.0, 2.0], [-1.0, 3.0, 0.5]]),
+    np.array([2.0, -1.0, 0.5]),
+)
+
+
+def check_path_norm_test_vector(deep_path_norm: Any) -> None:
+    """``deep_path_norm`` gives ``sqrt(71.5625)`` on the test vector of MATH §4.2."""
+    got = _number(call_answer(deep_path_norm, "deep_path_norm", list(PATH_NORM_TEST_VECTOR)),
+                  "deep_path_norm(test vector)")
+    if abs(got**2 - 71.5625) > 1e-8:
+        hint = " (return the square root)" if abs(got - 71.5625) < 1e-8 else ""
+        raise AnswerError(f"deep_path_norm of the test vector is {got:.10g}, but R = sqrt(71.5625) = "
+                          f"{71.5625**0.5:.10g}{hint}")
+
+
+def check_path_norm_random(deep_path_norm: Any, seed: int = 3) -> None:
+    """``deep_path_norm`` matches brute-force path enumeration for depths 2 to 5."""
+    rng = np.random.default_rng(seed)
+    for widths in ((3, 1), (3, 4, 1), (2, 3, 3, 2), (4, 2, 3, 2, 2)):
+        weights = [rng.standard_normal((a, b)) for a, b in zip(widths[:-1], widths[1:])]
+        weights.append(rng.standard_normal(widths[-1]))
+        got = _number(call_answer(deep_path_norm, "deep_path_norm", weights), "deep_path_norm(...)")
+        expected = brute_force_path_norm(weights)
+        if abs(got - expected) > 1e-8 * max(1.0, expected):
+            shapes = " x ".join(str(w.shape) for w in weights)
+            raise AnswerError(f"for weights of shapes {shapes}, deep_path_norm gives {got:.10g} but the sum over all "
+                              f"paths gives {expected:.10g}")
+
+
+def check_network_path_norm(R_deep: Any, deep: Any) -> None:
+    """``R_deep`` is the path norm of the parallel network ``deep`` (sum over its sub-networks)."""
+    expected = float(deep.path_norm().item())
+    got = _number(R_deep, "R_deep")
+    if abs(got - expected) > 1e-8 * max(1.0, expected):
+        raise AnswerError(f"`R_deep` is {got:.10g}, but the network's path norm (sum over its K sub-networks) "
+                          f"is {expected:.10g}")
+
+
+def check_trained(trained: Any, p_trained: Any, X: Any, y: Any, beta: Any, m1: int = 2) -> None:
+    """``trained`` is a three-layer network of first-layer width ``m1``, better than the zero network,
+    and ``p_trained`` is its path-regularized objective."""
+    from .nets import ParallelReLUNet, network_objective
+
+    if not isinstance(answered(trained, "trained"), ParallelReLUNet):
+        raise AnswerError(f"`trained` should be a ParallelReLUNet (result.net); it is a {type(trained).__name__}")
+    if len(trained.widths) != 3 or trained.widths[1] != m1:
+        raise AnswerError(f"`trained` should be a three-layer network with widths (d, {m1}, 1); it has {trained.widths}")
+    expected = network_objective(trained, X, y, float(beta))
+    _close(_number(p_trained, "p_trained"), expected, "p_trained", 1e-8, "network_objective(trained, X, y, BETA)")
+    zero = 0.5 * float(np.sum(np.asarray(y, float) ** 2))
+    if expected >= zero:
+        raise AnswerError(f"the trained objective {expected:.6g} is not below {zero:.6g}, the objective of the zero "
+                          "network: train longer or with another learning rate")
+
+
+#: ``(sigma, beta, primal, lower_bound) -> globally optimal?`` with ``tol = 1e-5``.
+DECISION_CASES = (
+    ((0.1, 0.1, 0.61719308, 0.61719306), True),
+    ((0.19, 0.1, 0.68754606, 0.50104672), False),
+    ((0.0999, 0.1, 1.0, 0.9), False),
+    ((0.13, 0.1, 1.0, 1.0), False),
+)
+#: Edge cases: sigma within the tolerance above beta; a gap just above and just below the tolerance.
+DECISION_EDGE_CASES = (
+    ((1.000001, 1.0, 2.0, 2.0), True),
+    ((0.5, 1.0, 2.0, 2.0 - 1.5e-5 * 2.0), False),
+    ((0.5, 1.0, 2.0, 2.0 - 0.5e-5 * 2.0), True),
+    ((2.0, 1.0, 3.0, 3.0), False),
+)
+
+
+def check_decide_optimal(decide_optimal: Any, cases: Sequence = DECISION_CASES) -> None:
+    """``decide_optimal(sigma, beta, primal, lower_bound)`` applies MATH §3.7 (5) with ``tol = 1e-5``."""
+    for args, expected in cases:
+        got = _boolean(call_answer(decide_optimal, "decide_optimal", *args), f"decide_optimal{args}")
+        if got != expected:
+            sigma, beta, primal, lower = args
+            raise AnswerError(f"decide_optimal(sigma={sigma}, beta={beta}, primal={primal}, lower_bound={lower}) "
+                              f"returned {got}; expected {expected} (optimal iff sigma <= beta (1 + tol) and "
+                              "(primal - lower_bound) <= tol * primal)")
+
+
+def check_decide_optimal_edges(decide_optimal: Any) -> None:
+    """:func:`check_decide_optimal` on the tolerance edge cases."""
+    check_decide_optimal(decide_optimal, DECISION_EDGE_CASES)
+
+
+def check_verdict(verdict: Any, name: str, net: Any, X: Any, y: Any, beta: Any, expected: bool | None = None) -> None:
+    """``verdict`` (a bool) agrees with an exact-group certificate of ``net`` recomputed here, and
+    with ``expected`` when given."""
+    from .convex import certificate
+
+    got = _boolean(verdict, name)
+    cert = certificate(answered(net, "the network"), X, y, float(beta))
+    if got != cert.certified:
+        raise AnswerError(f"`{name}` is {got}, but the certificate says: {cert.verdict()} "
+                          f"(sigma/beta = {cert.ratio:.6g}, relative gap {cert.rel_gap:.3g})")
+    if expected is not None and got != expected:
+        raise AnswerError(f"`{name}` should be {expected}")
+
+
+# =========================================================================== building (otter assign)
+
+
+@dataclass(frozen=True)
+class BuiltAssignment:
+    """One assignment after ``otter assign``: where its three products are, and its questions."""
+
+    name: str
+    master: Path
+    student: Path
+    solution: Path
+    autograder: Path
+    questions: dict[str, float]
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (paths as strings)."""
+        return {"name": self.name, "master": str(self.master), "student": str(self.student),
+                "solution": str(self.solution), "autograder": str(self.autograder),
+                "questions": self.questions, "points": sum(self.questions.values()),
+                "seconds": round(self.seconds, 2)}
+
+
+def default_masters_dir() -> Path:
+    """``notebooks/assignments`` of the source checkout (next to the package), else of the current folder."""
+    for candidate in (Path(__file__).resolve().parents[1] / "notebooks" / "assignments",
+                      Path.cwd() / "notebooks" / "assignments"):
+        if candidate.is_dir():
+            return candidate
+    raise InputError("no notebooks/assignments/ folder found next to the package or in the current folder; "
+                     "pass --masters DIR")
+
+
+def find_masters(folder: str | os.PathLike) -> list[Path]:
+    """The master notebooks (``*.ipynb`` whose first cell is a raw ``# ASSIGNMENT CONFIG``) in ``folder``."""
+    import nbformat
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError(f"--masters must be an existing folder; got {str(folder)!r}")
+    masters = []
+    for path in sorted(folder.glob("*.ipynb")):
+        cells = nbformat.read(path, as_version=4).cells
+        if cells and cells[0].cell_type == "raw" and cells[0].source.lstrip().startswith("# ASSIGNMENT CONFIG"):
+            masters.append(path)
+    if not masters:
+        raise InputError(f"no otter master notebook (raw first cell '# ASSIGNMENT CONFIG') in {str(folder)!r}")
+    return masters
+
+
+def _stable_cell_ids(path: Path) -> None:
+    """Rewrite the notebook at ``path`` with cell ids derived from position and content."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        digest = hashlib.sha1(f"{index}\0{cell.cell_type}\0{cell.source}".encode()).hexdigest()[:8]
+        cell["id"] = f"c{index:03d}-{digest}"
+    nbformat.write(nb, path)
+
+
+def _rezip(source: Path, target: Path) -> None:
+    """Copy the zip ``source`` to ``target`` with sorted entries and fixed timestamps (byte-reproducible)."""
+    with zipfile.ZipFile(source) as zin:
+        entries = sorted((info.filename, zin.read(info)) for info in zin.infolist() if not info.is_dir())
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in entries:
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
+            info.external_attr = (0o755 if name == "run_autograder" else 0o644) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, data)
+
+
+def question_points(autograder_zip: str | os.PathLike) -> dict[str, float]:
+    """``{question: possible points}`` from the test files of an autograder zip, in test-file order."""
+    from otter.test_files import create_test_file
+
+    with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(autograder_zip) as zf:
+        names = sorted(n for n in zf.namelist() if re.fullmatch(r"tests/[^/]+\.py", n))
+        points = {}
+        for name in names:
+            path = Path(tmp) / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(zf.read(name))
+            test_file = create_test_file(str(path))
+            points[test_file.name] = float(test_file.possible)
+    return points
+
+
+def _child_env() -> dict[str, str]:
+    """Environment for child processes: quiet, unbuffered, no user site packages."""
+    env = dict(os.environ)
+    env.update({"PYTHONUNBUFFERED": "1", "PYTHONNOUSERSITE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    return env
+
+
+def build_assignment(master: str | os.PathLike, out: str | os.PathLike, *,
+                     timeout: float = ASSIGN_TIMEOUT_S) -> BuiltAssignment:
+    """Run ``otter assign`` on ``master`` into ``out/<name>/`` (replaced) and make the output reproducible.
+
+    Raises PathconvexError with otter's output when it fails.
+    """
+    start = time.perf_counter()
+    master = Path(master).resolve()
+    name = master.stem
+    target = Path(out).resolve() / name
+    if target.exists():
+        shutil.rmtree(target)
+    argv = [sys.executable, "-m", "otter", "assign", "--no-pdfs", "--no-run-tests", str(master), str(target)]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, env=_child_env(),
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        raise PathconvexError(f"otter assign on {master.name} did not finish within {timeout:.0f} s") from None
+    if proc.returncode != 0:
+        tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
+        raise PathconvexError(f"otter assign failed on {master.name}: {' | '.join(tail)}")
+    student, solution = target / "student" / f"{name}.ipynb", target / "autograder" / f"{name}.ipynb"
+    for notebook in (student, solution):
+        _stable_cell_ids(notebook)
+    zips = sorted((target / "autograder").glob(f"{name}-autograder_*.zip"))
+    if len(zips) != 1:
+        raise PathconvexError(f"otter assign on {master.name} wrote {len(zips)} autograder zips; expected 1")
+    autograder = target / "autograder" / f"{name}-autograder.zip"
+    _rezip(zips[0], autograder)
+    zips[0].unlink()
+    return BuiltAssignment(name, master, student, solution, autograder, question_points(autograder),
+                           time.perf_counter() - start)
+
+
+def build_assignments(out: str | os.PathLike, masters: str | os.PathLike | None = None) -> list[BuiltAssignment]:
+    """Build every master of ``masters`` (default: :func:`default_masters_dir`) into ``out``."""
+    folder = default_masters_dir() if masters is None else Path(masters)
+    return [build_assignment(master, out) for master in find_masters(folder)]
+
+
+# =========================================================================== grading (otter run)
+
+
+@dataclass
+class QuestionGrade:
+    """Score of one question, and what was wrong (``"all tests passed"`` when nothing)."""
+
+    score: float
+    possible: float
+    message: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": self.score, "possible": self.possible, "message": self.message}
+
+
+@dataclass
+class SubmissionGrade:
+    """Result of grading one submission.
+
+    ``status`` is ``"graded"``, ``"not a notebook"``, ``"unknown assignment"``, ``"timeout"`` or
+    ``"error"``, and ``message`` says why when it is not ``"graded"`` (then every score is 0);
+    ``errors`` lists the exceptions the notebook's own cells raised while it ran.
+    """
+
+    file: str
+    assignment: str | None
+    status: str
+    questions: dict[str, QuestionGrade]
+    message: str = ""
+    errors: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def total(self) -> float:
+        return float(sum(q.score for q in self.questions.values()))
+
+    @property
+    def possible(self) -> float:
+        return float(sum(q.possible for q in self.questions.values()))
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"file", "total", "possible", "questions": {name: {"score", "possible", "message"}}, ...}``."""
+        return {"file": self.file, "assignment": self.assignment, "status": self.status, "message": self.message,
+                "total": self.total, "possible": self.possible,
+                "questions": {k: q.to_dict() for k, q in self.questions.items()},
+                "errors": self.errors, "seconds": round(self.seconds, 2)}
+
+
+def _zero_grade(file: str, assignment: str | None, status: str, points: dict[str, float], message: str,
+                seconds: float = 0.0) -> SubmissionGrade:
+    questions = {name: QuestionGrade(0.0, possible, message) for name, possible in points.items()}
+    return SubmissionGrade(file, assignment, status, questions, message, seconds=seconds)
+
+
+def read_submission(path: str | os.PathLike) -> tuple[Any | None, str]:
+    """``(notebook, "")`` if ``path`` is a readable Jupyter notebook, else ``(None, why not)``."""
+    import nbformat
+
+    path = Path(path)
+    if not path.is_file():
+        return None, f"no such file: {path}"
+    if path.suffix != ".ipynb":
+        return None, f"{path.name} is not a Jupyter notebook (.ipynb): submit the assignment's .ipynb file"
+    try:
+        return nbformat.read(path, as_version=4), ""
+    except Exception as exc:  # noqa: BLE001 - any parse failure means "not a notebook"
+        return None, f"{path.name} is not a valid Jupyter notebook ({type(exc).__name__}: {str(exc)[:120]})"
+
+
+def submission_assignment(nb: Any) -> str | None:
+    """The assignment name that otter wrote into a notebook's metadata, if any."""
+    return (nb.metadata.get("otter") or {}).get("assignment_name")
+
+
+def resolve_autograder(autograder: str | os.PathLike, assignment: str | None) -> tuple[Path | None, str]:
+    """The autograder zip for ``assignment``: ``autograder`` itself if it is a zip, else
+    ``autograder/<assignment>/autograder/<assignment>-autograder.zip``. ``(None, why)`` if not found."""
+    path = Path(autograder)
+    if path.is_file():
+        return path, ""
+    if not path.is_dir():
+        return None, (f"--autograder {path}: no such zip or folder; build the assignments first "
+                      "(pathconvex-lab assign)")
+    if assignment is None:
+        return None, ("the notebook carries no assignment name (otter metadata): grade it with "
+                      "--autograder <the assignment's autograder zip>")
+    zip_path = path / assignment / "autograder" / f"{assignment}-autograder.zip"
+    if not zip_path.is_file():
+        known = sorted(p.parent.parent.name for p in path.glob("*/autograder/*-autograder.zip"))
+        return None, f"no autograder for assignment {assignment!r} in {path} (found: {', '.join(known) or 'none'})"
+    return zip_path, ""
+
+
+_OTTER_FAILURE = re.compile(r"Error at line \d+ in test [^\n]*:\n[^\n]*\n(?P<error>.*)", re.S)
+
+
+def clean_message(message: str) -> str:
+    """One readable line from an otter test-case failure (drops otter's header and the test's source line)."""
+    text = message.replace("❌ Test case failed", "").strip()
+    match = _OTTER_FAILURE.search(text)
+    if match:
+        text = match.group("error").strip()
+    text = re.sub(r"^(AnswerError|AssertionError): ", "", text)
+    return " ".join(text.split())
+
+
+def _cell_errors(nb: Any, seed_variable: str | None) -> list[str]:
+    """``"cell starting 'x = 1/0': ZeroDivisionError: division by zero"`` for each error output of the
+    student's own cells (otter's init and check cells are skipped)."""
+    errors = []
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        lines = [ln for ln in cell.source.splitlines()
+                 if ln.strip() and not (seed_variable and re.fullmatch(rf"{seed_variable} = -?\d+", ln.strip()))]
+        if not lines or lines[0].startswith(("# Initialize Otter", "grader.check", "import sys")):
+            continue
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "error":
+                errors.append(f"cell starting {lines[0][:60]!r}: {out.get('ename')}: {str(out.get('evalue'))[:200]}")
+    return errors
+
+
+def _run_worker(autograder: Path, notebook: Path, result_path: Path) -> None:
+    """In the child process: grade ``notebook`` with ``otter run``'s machinery, write a JSON summary."""
+    import contextlib
+    import io
+
+    import otter.run
+
+    log = io.StringIO()
+    summary: dict[str, Any] = {"questions": {}, "errors": [], "error": None}
+    try:
+        with contextlib.redirect_stdout(log), contextlib.redirect_stderr(log):
+            results = otter.run.main(str(notebook), autograder=str(autograder), output_dir=None, no_logo=True)
+        for name, test_file in results.results.items():
+            summary["questions"][name] = {
+                "score": float(test_file.score), "possible": float(test_file.possible),
+                "cases": [{"passed": bool(r.passed), "hidden": bool(r.test_case.hidden), "message": r.message}
+                          for r in test_file.test_case_results],
+            }
+        if results.catastrophic_error is not None:
+            summary["error"] = f"{type(results.catastrophic_error).__name__}: {results.catastrophic_error}"
+        if getattr(results, "notebook", None) is not None:
+            with zipfile.ZipFile(autograder) as zf:
+                seed_variable = json.loads(zf.read("otter_config.json")).get("seed_variable")
+            summary["errors"] = _cell_errors(results.notebook, seed_variable)
+    except Exception as exc:  # noqa: BLE001 - reported as the submission's error, never a crash
+        summary["error"] = f"{type(exc).__name__}: {exc}"
+    result_path.write_text(json.dumps(summary), encoding="utf-8")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """End ``proc`` and everything it started (the notebook's kernel included)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        proc.kill()
+    proc.wait()
+
+
+def _question_message(question: dict[str, Any]) -> str:
+    failed = [c for c in question["cases"] if not c["passed"]]
+    if not failed:
+        return "all tests passed"
+    messages = []
+    for case in failed:
+        text = clean_message(case["message"]) + (" (hidden test)" if case["hidden"] else "")
+        if text not in messages:
+            messages.append(text)
+    return "; ".join(messages)
+
+
+def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLike, *,
+                     timeout: float = GRADE_TIMEOUT_S) -> SubmissionGrade:
+    """Grade one submission against an autograder zip (or the folder written by :func:`build_assignments`).
+
+    The notebook runs in a child process (its own session, killed with its kernel after
+    ``timeout`` seconds). Never raises for a bad submission: the result says what went wrong.
+    """
+    start = time.perf_counter()
+    file = str(submission)
+    nb, why = read_submission(submission)
+    assignment = submission_assignment(nb) if nb is not None else None
+    zip_path, zip_why = resolve_autograder(autograder, assignment)
+    if zip_path is None:
+        return _zero_grade(file, assignment, "unknown assignment", {}, zip_why)
+    points = question_points(zip_path)
+    if nb is None:
+        return _zero_grade(file, assignment, "not a notebook", points, why)
+    with zipfile.ZipFile(zip_path) as zf:
+        expected_name = json.loads(zf.read("otter_config.json")).get("assignment_name")
+    if assignment is not None and expected_name is not None and assignment != expected_name:
+        return _zero_grade(file, assignment, "unknown assignment", points,
+                           f"this notebook is assignment {assignment!r}, but the autograder is for {expected_name!r}")
+    with tempfile.TemporaryDirectory(prefix="pathconvex-grade-") as tmp:
+        # otter's init cell opens the notebook by the assignment's file name: grade a copy so named
+        copy = Path(tmp) / f"{expected_name or Path(file).stem}.ipynb"
+        shutil.copyfile(submission, copy)
+        result_path = Path(tmp) / "result.json"
+        argv = [sys.executable, "-m", "pathconvex_lab.grading", str(zip_path), str(copy), str(result_path)]
+        proc = subprocess.Popen(argv, cwd=tmp, env=_child_env(), stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            output, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return _zero_grade(file, assignment, "timeout", points,
+                               f"grading stopped after the time limit of {timeout:.0f} s: does the notebook loop "
+                               "forever or compute something much larger than asked?", time.perf_counter() - start)
+        if not result_path.is_file():
+            tail = " ".join(output.decode(errors="replace").strip().splitlines()[-2:])
+            return _zero_grade(file, assignment, "error", points, f"the grader crashed: {tail[:300]}",
+                               time.perf_counter() - start)
+        summary = json.loads(result_path.read_text(encoding="utf-8"))
+    if summary["error"] and not summary["questions"]:
+        return _zero_grade(file, assignment, "error", points, f"grading failed: {summary['error'][:300]}",
+                           time.perf_counter() - start)
+    questions = {}
+    for name, possible in points.items():
+        q = summary["questions"].get(name)
+        questions[name] = (QuestionGrade(0.0, possible, "not graded (no test results)") if q is None else
+                           QuestionGrade(q["score"], q["possible"], _question_message(q)))
+    return SubmissionGrade(file, assignment or expected_name, "graded", questions, errors=summary["errors"],
+                           seconds=time.perf_counter() - start)
+
+
+def grade_submissions(submissions: Sequence[str | os.PathLike], autograder: str | os.PathLike, *,
+                      timeout: float = GRADE_TIMEOUT_S,
+                      on_result: Callable[[SubmissionGrade], Any] | None = None) -> list[SubmissionGrade]:
+    """:func:`grade_submission` for each submission, in order; ``on_result`` sees each as it is done."""
+    grades = []
+    for submission in submissions:
+        grade = grade_submission(submission, autograder, timeout=timeout)
+        if on_result is not None:
+            on_result(grade)
+        grades.append(grade)
+    return grades
+
+
+def _main(argv: Sequence[str]) -> int:
+    """Child-process entry point: ``python -m pathconvex_lab.grading AUTOGRADER_ZIP NOTEBOOK RESULT_JSON``."""
+    if len(argv) != 3:
+        sys.stderr.write("usage: python -m pathconvex_lab.grading AUTOGRADER_ZIP NOTEBOOK RESULT_JSON\n")
+        return 2
+    _run_worker(Path(argv[0]), Path(argv[1]), Path(argv[2]))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main(sys.argv[1:]))

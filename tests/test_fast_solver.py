@@ -1,0 +1,370 @@
+"""Tests of the fast interior-point solver ``pathconvex_lab.convex.fast`` (issue 7).
+
+Every optimum is held against an independent computation: the MATH.md §8 reference values, a
+vectorised cvxpy model of the same program solved by CLARABEL (written here, not shared with the
+package), exact per-group support values computed by cvxpy for the dual certificate, and a
+numpy recomputation of objective and constraints from the returned blocks.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cvxpy as cp
+import numpy as np
+import pytest
+import scipy.sparse as sp
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathconvex_lab import arrangements
+from pathconvex_lab.convex import fast
+from pathconvex_lab.convex.fast import solve_group_program_fast
+from pathconvex_lab.data import ds1, ds2, ds3, ds4
+from pathconvex_lab.errors import InputError, ProblemTooLargeError, SolverError
+
+RTOL = 1e-6
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _one_torch_thread():
+    """Small problems run faster on one thread when the CI cores are shared."""
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+# --------------------------------------------------------------------------- independent helpers
+
+
+def two_layer_groups(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The exact two-layer program as groups: every nonzero chamber pattern, ``m1 = 1``, ``D2 = D1``."""
+    D = arrangements.enumerate_patterns(X).patterns.T
+    D = D[D.any(1)]
+    return D[:, None, :], np.ones((len(D), 1)), D
+
+
+def sampled_groups(X: np.ndarray, m1: int, draws: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """MATH §5.4 sampling, written out here: random ``(V, sigma)``, ``D1 = 1[X v_j > 0]``,
+    ``D2 = 1[h > 0]``, canonical multiset order, duplicates and ``D2 = 0`` dropped."""
+    rng = np.random.default_rng(seed)
+    V = rng.standard_normal((draws, X.shape[1], m1))
+    sigma = rng.choice([-1.0, 1.0], size=(draws, m1))
+    XV = np.einsum("nd,kdj->kjn", X, V)
+    D1 = XV > 0
+    D2 = np.einsum("kj,kjn->kn", sigma, D1 * XV) > 0
+    groups = {}
+    for k in range(draws):
+        if D2[k].any():
+            labels = tuple(sorted((sigma[k, j],) + tuple(D1[k, j]) for j in range(m1)))
+            groups.setdefault((labels, tuple(D2[k])), (labels, D2[k]))
+    D1o = np.array([[lab[1:] for lab in labels] for labels, _ in groups.values()], dtype=bool)
+    sigmao = np.array([[lab[0] for lab in labels] for labels, _ in groups.values()])
+    return D1o, sigmao, np.array([d2 for _, d2 in groups.values()])
+
+
+def cvxpy_program(X, y, beta, D1, sigma, D2) -> cp.Problem:
+    """The group program (MATH §3.5) as one vectorised cvxpy problem."""
+    n, d = X.shape
+    G, m1, _ = D1.shape
+    E1 = (2.0 * D1 - 1).transpose(2, 0, 1).reshape(n, G * m1)
+    S2 = (sigma[:, :, None] * D1).transpose(2, 0, 1).reshape(n, G * m1)
+    E2 = (2.0 * D2 - 1).T
+    blocks = sp.kron(sp.eye(G), np.ones((m1, 1)), format="csr")  # sums the m1 columns of a group
+    out, reg, cons = 0, 0, []
+    for s in (1.0, -1.0):
+        V = cp.Variable((d, G * m1))
+        XV = X @ V
+        h = cp.multiply(S2, XV) @ blocks
+        cons += [cp.multiply(E1, XV) >= 0, cp.multiply(E2, h) >= 0]
+        out = out + s * cp.sum(cp.multiply(D2.T.astype(float), h), axis=1)
+        reg = reg + cp.sum(cp.norm(cp.reshape(V, (d * m1, G), order="F"), 2, axis=0))
+    return cp.Problem(cp.Minimize(0.5 * cp.sum_squares(out - y) + beta * reg), cons)
+
+
+def clarabel_value(X, y, beta, D1, sigma, D2) -> float:
+    prob = cvxpy_program(X, y, beta, D1, sigma, D2)
+    prob.solve(solver="CLARABEL")
+    assert prob.status == "optimal"
+    return float(prob.value)
+
+
+def numpy_objective_and_violation(X, y, beta, D1, sigma, D2, V) -> tuple[float, float]:
+    """Objective and relative violation of blocks ``V (2, G, d, m1)``, recomputed with numpy."""
+    XV = np.einsum("nd,sgdj->sgjn", X, V)
+    h = np.einsum("gj,gjn,sgjn->sgn", sigma, D1, XV)
+    f = (D2 * (h[0] - h[1])).sum(0)
+    objective = 0.5 * np.sum((f - y) ** 2) + beta * np.sqrt((V**2).sum((2, 3))).sum()
+    worst = max(np.max(-(2.0 * D1 - 1) * XV), np.max(-(2.0 * D2 - 1) * h), 0.0)
+    return objective, worst / max(np.abs(XV).max(), 1e-300)
+
+
+def b1_problem(n: int, d: int, P: int, seed: int):
+    """A small BENCHMARKS.md B1-style problem (teacher network, sampled distinct patterns)."""
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
+    f = np.maximum(X @ rng.standard_normal((d + 1, 4)), 0) @ np.array([1.0, -1.0, 1.0, -1.0])
+    y = np.sign(f - np.median(f)) + 0.1 * rng.standard_normal(n)
+    D = np.unique((X @ rng.standard_normal((d + 1, 4 * P)) >= 0).T, axis=0)
+    D = D[D.any(1)][:P]
+    return X, y, 1e-3 * n, D[:, None, :], np.ones((len(D), 1)), D
+
+
+def assert_optimal(out: dict, reference: float, rtol: float = RTOL) -> None:
+    assert out["status"] == "optimal"
+    assert out["gap"] <= 1e-6 and out["violation"] <= 1e-6
+    assert abs(out["objective"] - reference) <= rtol * abs(reference), (out["objective"], reference)
+
+
+# --------------------------------------------------------------------------- second-order cone algebra
+
+
+def _interior(rng: np.random.Generator, batch: int, k: int) -> torch.Tensor:
+    x = rng.standard_normal((batch, k))
+    x[:, 0] = np.linalg.norm(x[:, 1:], axis=1) * (1 + rng.uniform(1e-3, 2, batch))
+    return torch.as_tensor(x)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(2, 9))
+def test_nesterov_todd_scaling_identities(seed: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    s, z = _interior(rng, 50, k), _interior(rng, 50, k)
+    nt = fast._NTScaling.of(s, z)
+    torch.testing.assert_close(nt.apply(z), nt.apply_inverse(s), rtol=1e-9, atol=1e-9)  # W z = W^{-1} s
+    x = torch.as_tensor(rng.standard_normal((50, k)))
+    twice = nt.apply_inverse(nt.apply_inverse(x))
+    torch.testing.assert_close(nt.apply_inverse_square(x), twice, rtol=1e-9, atol=1e-9)
+    torch.testing.assert_close((nt.inverse_square() @ x.unsqueeze(-1))[..., 0], twice, rtol=1e-9, atol=1e-9)
+    u = fast._arrow_solve(nt.lam, x)
+    torch.testing.assert_close(fast._jordan(nt.lam, u), x, rtol=1e-9, atol=1e-9)
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), k=st.integers(2, 9))
+def test_second_order_cone_step_reaches_the_boundary(seed: int, k: int) -> None:
+    rng = np.random.default_rng(seed)
+    x = _interior(rng, 200, k)
+    dx = torch.as_tensor(3 * rng.standard_normal((200, k)))
+    inv = fast._soc_inverse_step(x, dx)
+    bounded = inv > 0
+
+    def margin(alpha: torch.Tensor) -> torch.Tensor:
+        point = x + alpha.unsqueeze(-1) * dx
+        return point[:, 0] - point[:, 1:].norm(dim=1)
+
+    alpha = torch.where(bounded, 1 / inv, torch.ones_like(inv))
+    assert bool((margin(alpha * (1 - 1e-7))[bounded] >= -1e-9).all())
+    assert bool((margin(alpha * (1 + 1e-7))[bounded] <= 1e-9).all())
+    assert bool((margin(torch.full_like(inv, 1e3))[~bounded] > 0).all())
+
+
+def test_vectorised_small_block_factorization_matches_lapack() -> None:
+    rng = np.random.default_rng(3)
+    A = torch.as_tensor(rng.standard_normal((3000, 6, 6)))
+    H = A @ A.transpose(1, 2) + 1e-3 * torch.eye(6, dtype=A.dtype)
+    assert fast._use_vectorised_kernel(H)
+    torch.testing.assert_close(fast._cholesky(H), torch.linalg.cholesky(H), rtol=1e-10, atol=1e-10)
+    eye = torch.eye(6, dtype=H.dtype).expand(3000, 6, 6)
+    torch.testing.assert_close(fast._spd_inverse(H) @ H, eye, rtol=0, atol=1e-8)
+    with pytest.raises(fast._FactorizationError):
+        fast._cholesky(-H)
+
+
+# --------------------------------------------------------------------------- MATH §8 reference values
+
+
+@pytest.mark.parametrize(
+    ("data", "beta", "expected"),
+    [
+        (ds1(), 0.1, 0.71447173),
+        (ds1(), 0.1 / math.sqrt(2), 0.65908951),
+        (ds1(), 0.1 / math.sqrt(3), 0.61979424),
+        (ds2(), 0.05, 0.90740115),
+        (ds3(8), 0.05, 0.50622767),
+        (ds4(6), 0.05, 0.26839090),
+        (ds4(8), 0.05, 0.28611188),
+    ],
+)
+def test_two_layer_values_of_math_section_8(data, beta, expected) -> None:
+    X, y = data
+    out = solve_group_program_fast(X, y, beta, *two_layer_groups(X))
+    assert_optimal(out, expected, rtol=2e-6)  # the references carry 8 digits
+    assert out["device"] == "cpu" and out["dtype"] == "float64"
+
+
+@pytest.mark.parametrize(
+    ("data", "m1", "beta", "expected"),
+    [
+        (ds1(), 1, 0.1, 0.71447173),
+        (ds1(), 2, 0.02, 0.17777029),
+        (ds1(), 2, 0.05, 0.39279719),
+        (ds1(), 2, 0.1, 0.61719309),
+        (ds3(8), 2, 0.05, 0.33906601),
+        (ds2(), 1, 0.05, 0.90740115),
+    ],
+)
+def test_three_layer_values_of_math_section_8(data, m1, beta, expected) -> None:
+    X, y = data
+    g = arrangements.enumerate_groups(X, m1)
+    out = solve_group_program_fast(X, y, beta, g.D1, g.sigma, g.D2)
+    assert_optimal(out, expected, rtol=2e-6)
+    objective, violation = numpy_objective_and_violation(X, y, beta, g.D1, g.sigma, g.D2, out["V"])
+    assert objective == pytest.approx(out["objective"], rel=1e-12)
+    assert violation == pytest.approx(out["violation"], rel=1e-6, abs=1e-15)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("data", "m1", "beta", "expected"), [(ds1(), 3, 0.1, 0.53450033), (ds2(), 2, 0.05, 0.59234023)])
+def test_large_three_layer_values_of_math_section_8(data, m1, beta, expected) -> None:
+    X, y = data
+    g = arrangements.enumerate_groups(X, m1)
+    out = solve_group_program_fast(X, y, beta, g.D1, g.sigma, g.D2)
+    assert_optimal(out, expected, rtol=2e-6)
+
+
+# --------------------------------------------------------------------------- against CLARABEL
+
+
+@pytest.mark.parametrize(("n", "d", "P", "seed"), [(40, 3, 12, 0), (60, 4, 30, 1), (120, 3, 8, 2)])
+def test_two_layer_random_problems_match_clarabel(n, d, P, seed) -> None:
+    """B1-style problems; the last one has n > G d, which uses the block-space capacitance."""
+    X, y, beta, D1, sigma, D2 = b1_problem(n, d, P, seed)
+    out = solve_group_program_fast(X, y, beta, D1, sigma, D2)
+    assert_optimal(out, clarabel_value(X, y, beta, D1, sigma, D2))
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=st.integers(0, 10_000), m1=st.sampled_from([2, 3]))
+def test_three_layer_sampled_groups_match_clarabel(seed: int, m1: int) -> None:
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((7, 2)), np.ones((7, 1))])
+    y = rng.standard_normal(7)
+    D1, sigma, D2 = sampled_groups(X, m1, 300, seed)
+    out = solve_group_program_fast(X, y, 0.1, D1, sigma, D2)
+    assert_optimal(out, clarabel_value(X, y, 0.1, D1, sigma, D2))
+    objective, violation = numpy_objective_and_violation(X, y, 0.1, D1, sigma, D2, out["V"])
+    assert objective == pytest.approx(out["objective"], rel=1e-12) and violation <= 1e-6
+
+
+def test_dual_bound_brackets_the_optimum_and_the_certificate_is_tight() -> None:
+    """The returned dual bound is a true lower bound; the exact per-group support values at the
+    residual (one small SOCP per group and sign, by cvxpy) are at most beta (MATH §3.7)."""
+    X, y = ds3(8)
+    D1, sigma, D2 = two_layer_groups(X)
+    beta = 0.05
+    out = solve_group_program_fast(X, y, beta, D1, sigma, D2)
+    optimum = clarabel_value(X, y, beta, D1, sigma, D2)
+    assert out["dual_bound"] <= optimum * (1 + 1e-9) <= out["objective"] * (1 + 2e-9)
+    assert out["gap"] == pytest.approx((out["objective"] - out["dual_bound"]) / out["objective"], rel=1e-9)
+    V = out["V"]
+    f = (D2 * (np.einsum("nd,gdj->gn", X, V[0]) - np.einsum("nd,gdj->gn", X, V[1]))).sum(0)
+    r = y - f
+    support = []
+    for g in range(len(D2)):
+        c = (D2[g] * r) @ X
+        v = cp.Variable(X.shape[1])
+        cone = [cp.multiply(2.0 * D1[g, 0] - 1, X @ v) >= 0, cp.norm(v) <= 1]
+        support.append(max(cp.Problem(cp.Maximize(s * c @ v), cone).solve(solver="CLARABEL") for s in (1.0, -1.0)))
+    assert max(support) <= beta * (1 + 1e-4)
+    assert max(support) >= beta * (1 - 1e-4)  # some group is active
+
+
+# --------------------------------------------------------------------------- behaviour
+
+
+def test_warm_start_from_a_nearby_solution_saves_newton_steps() -> None:
+    X, y, _, D1, sigma, D2 = b1_problem(60, 3, 24, 5)
+    previous = solve_group_program_fast(X, y, 0.06, D1, sigma, D2)
+    cold = solve_group_program_fast(X, y, 0.05, D1, sigma, D2)
+    warm = solve_group_program_fast(X, y, 0.05, D1, sigma, D2, warm_start=previous["V"])
+    assert_optimal(warm, cold["objective"], rtol=2e-6)
+    assert warm["iterations"] < cold["iterations"]
+
+
+def test_two_layer_patterns_may_be_given_as_a_matrix() -> None:
+    X, y = ds1()
+    D1, sigma, D2 = two_layer_groups(X)
+    a = solve_group_program_fast(X, y, 0.1, D1, sigma, D2)
+    b = solve_group_program_fast(X, y, 0.1, D1[:, 0, :], sigma[:, 0], D2)
+    np.testing.assert_allclose(a["V"], b["V"], rtol=0, atol=1e-12)
+
+
+def test_zero_targets_give_the_zero_network() -> None:
+    X, _ = ds1()
+    out = solve_group_program_fast(X, np.zeros(6), 0.1, *two_layer_groups(X))
+    assert out["status"] == "optimal" and out["objective"] == 0.0 and not out["V"].any()
+
+
+def test_iteration_and_time_limits_are_reported_not_hidden() -> None:
+    X, y = ds3(8)
+    groups = two_layer_groups(X)
+    out = solve_group_program_fast(X, y, 0.05, *groups, max_iter=3)
+    assert out["status"] == "max_iter" and out["iterations"] == 3 and out["gap"] > 1e-6
+    assert "iteration limit" in out["message"]
+    assert len(out["history"]) == 4 and out["history"][-1]["gap"] >= out["gap"]
+    out = solve_group_program_fast(X, y, 0.05, *groups, time_limit=1e-9)
+    assert out["status"] == "time_limit" and out["iterations"] == 0
+
+
+def test_a_breakdown_raises_solver_error_with_residuals(monkeypatch) -> None:
+    X, y = ds1()
+
+    def broken(*args, **kwargs):
+        raise fast._FactorizationError("injected breakdown")
+
+    monkeypatch.setattr(fast, "_newton_step", broken)
+    with pytest.raises(SolverError, match=r"injected breakdown.*gap .*violation .*primal residual .*dual residual"):
+        solve_group_program_fast(X, y, 0.1, *two_layer_groups(X))
+
+
+def test_float32_stops_at_its_precision_and_says_so() -> None:
+    X, y = ds3(8)
+    groups = two_layer_groups(X)
+    loose = solve_group_program_fast(X, y, 0.05, *groups, dtype=torch.float32, tol=2e-2)
+    assert loose["status"] == "optimal" and loose["dtype"] == "float32" and loose["message"] == ""
+    assert 0.50622767 * (1 - 1e-6) <= loose["objective"] <= 0.50622767 * (1 + 2e-2)
+    tight = solve_group_program_fast(X, y, 0.05, *groups, dtype=torch.float32, tol=1e-10)
+    assert tight["status"] == "precision_limit" and tight["gap"] > 1e-10
+    assert "float32 precision" in tight["message"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        (dict(beta=-1.0), "beta"),
+        (dict(D1=np.ones((3, 1, 5), bool)), "D1"),
+        (dict(sigma=np.zeros((11, 1))), "sigma"),
+        (dict(D2=np.ones((11, 5), bool)), "D2"),
+        (dict(tol=0.0), "tol"),
+        (dict(warm_start=np.zeros((2, 11, 2, 2))), "warm_start"),
+        (dict(dtype=torch.float16), "dtype"),
+        (dict(device=3), "device"),
+    ],
+)
+def test_bad_arguments_name_themselves(kwargs, match) -> None:
+    X, y = ds1()
+    D1, sigma, D2 = two_layer_groups(X)
+    args = dict(X=X, y=y, beta=0.1, D1=D1, sigma=sigma, D2=D2)
+    args.update(kwargs)
+    with pytest.raises(InputError, match=match):
+        solve_group_program_fast(**args)
+
+
+def test_too_large_problems_are_refused_before_allocating(monkeypatch) -> None:
+    monkeypatch.setattr(fast, "CPU_MEMORY_BUDGET", 1000)
+    X, y = ds1()
+    with pytest.raises(ProblemTooLargeError, match="GiB"):
+        solve_group_program_fast(X, y, 0.1, *two_layer_groups(X), device="cpu")
+
+
+@pytest.mark.gpu
+def test_cuda_agrees_with_cpu() -> None:
+    X, y = ds3(8)
+    g = arrangements.enumerate_groups(X, 2)
+    cpu = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2, device="cpu")
+    gpu = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2, device="cuda")
+    assert gpu["device"].startswith("cuda")
+    assert_optimal(gpu, cpu["objective"], rtol=2e-6)
