@@ -23,6 +23,7 @@ activations. pyscnn cannot express three-layer groups, so it is absent from B2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -106,8 +107,10 @@ def run_fast(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
     from pathconvex_lab.convex.fast import solve_group_program_fast
 
     dtype = getattr(torch, opts.get("dtype", "float64"))
-    out = solve_group_program_fast(prob["X"], prob["y"], prob["beta"], prob["D1"], prob["sigma"], prob["D2"],
-                                   tol=1e-6, device=opts.get("device", "cpu"), dtype=dtype, max_iter=200)
+    with contextlib.redirect_stdout(sys.stderr):  # the iteration log goes to the run's log
+        out = solve_group_program_fast(prob["X"], prob["y"], prob["beta"], prob["D1"], prob["sigma"], prob["D2"],
+                                       tol=1e-6, device=opts.get("device", "cpu"), dtype=dtype, max_iter=200,
+                                       time_limit=opts["time_limit"], verbose=True)
     times = {}
     for thr in THRESHOLDS:
         hit = [h["seconds"] for h in out["history"] if h["gap"] <= thr and h["violation"] <= thr]
@@ -215,16 +218,22 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- orchestration
 
 
-def launch(problem: dict[str, Any], runner: str, options: dict[str, Any], threads: int, cap: float) -> dict[str, Any]:
-    """Run :func:`worker` in a subprocess with ``threads`` threads and a hard ``cap`` (seconds)."""
+def launch(problem: dict[str, Any], runner: str, options: dict[str, Any], threads: int, cap: float,
+           log_file: Path | None = None) -> dict[str, Any]:
+    """Run :func:`worker` in a subprocess with ``threads`` threads and a hard ``cap`` (seconds); its
+    stderr goes to ``log_file`` when given."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     spec = json.dumps(dict(problem=problem, runner=runner, options=options, threads=threads))
     try:
         done = subprocess.run([sys.executable, __file__, "--worker", spec], env=env, capture_output=True,
                               text=True, timeout=cap)
-    except subprocess.TimeoutExpired:
+    except subprocess.TimeoutExpired as exc:
+        if log_file is not None:
+            log_file.write_text(exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or ""))
         return dict(status=f"not finished in {cap:.0f} s", wall=cap)
+    if log_file is not None:
+        log_file.write_text(done.stderr)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
         return dict(status="error: " + (done.stderr.strip().splitlines() or ["?"])[-1][:120])
@@ -235,33 +244,41 @@ def reached(res: dict[str, Any], ref: float, thr: float) -> bool:
     return "objective" in res and (res["objective"] - ref) / abs(ref) <= thr and res["violation"] <= thr
 
 
-def solver_rows(problem: dict[str, Any], name: str, threads: int, cap: float, gpu: bool, log) -> list[dict]:
-    """All runs for one problem; returns table rows (the first CLARABEL default run is the reference)."""
-    rows: list[dict] = []
+def planned_runs(problem: dict[str, Any], gpu: bool) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(label, runner, options)`` of every run on ``problem``; the first CLARABEL run is the reference."""
+    large = problem.get("n", 0) >= 50_000
+    runs: list[tuple[str, str, dict[str, Any]]] = []
+    if not gpu:
+        runs += [("CLARABEL default", "cvxpy", dict(solver="CLARABEL", tol=None)),
+                 ("CLARABEL 1e-4", "cvxpy", dict(solver="CLARABEL", tol=1e-4)),
+                 ("SCS 1e-4", "cvxpy", dict(solver="SCS", tol=1e-4)),
+                 ("SCS 1e-6", "cvxpy", dict(solver="SCS", tol=1e-6))]
+    if not large:
+        runs.append(("fast cpu float64", "fast", dict(device="cpu")))
+    if gpu:
+        runs.append(("fast cuda float64", "fast", dict(device="cuda")))
+    if problem["kind"] == "b1" and (large or not gpu):
+        runs.append(("pyscnn AL defaults", "pyscnn", dict(device="cuda", dtype="float32") if large else {}))
+    return runs
 
-    def add(label: str, runner: str, options: dict[str, Any], run_cap: float) -> dict[str, Any]:
+
+def solver_rows(problem: dict[str, Any], name: str, args: argparse.Namespace, cap: float, log) -> list[dict]:
+    """All runs on one problem, scored against the reference objective."""
+    rows: list[dict] = []
+    for label, runner, options in planned_runs(problem, args.gpu):
+        if args.solvers and not any(label.lower().startswith(s) for s in args.solvers):
+            continue
         log(f"  {name}: {label} ...")
-        res = launch(problem, runner, options, threads, run_cap)
+        hard = (args.pyscnn_cap or cap) if runner == "pyscnn" else cap + 120  # pyscnn has no time limit
+        log_file = args.log_dir / f"{name}_{label}.log".replace(" ", "_").replace("=", "") if args.log_dir else None
+        res = launch(problem, runner, dict(options, time_limit=cap), args.threads, hard, log_file)
         res.update(problem=name, solver=label)
         rows.append(res)
         log(f"    {res.get('status')} in {res.get('wall', float('nan')):.1f} s")
-        return res
-
-    large = problem.get("n", 0) >= 50_000
-    if not large:
-        add("CLARABEL default", "cvxpy", dict(solver="CLARABEL", tol=None, time_limit=cap), cap + 120)
-        add("CLARABEL 1e-4", "cvxpy", dict(solver="CLARABEL", tol=1e-4, time_limit=cap), cap + 120)
-        add("SCS 1e-4", "cvxpy", dict(solver="SCS", tol=1e-4, time_limit=cap), cap + 120)
-        add("SCS 1e-6", "cvxpy", dict(solver="SCS", tol=1e-6, time_limit=cap), cap + 120)
-    add("fast cpu float64", "fast", dict(device="cpu"), cap + 120)
-    if gpu:
-        add("fast cuda float64", "fast", dict(device="cuda"), cap + 120)
-        add("fast cuda float32", "fast", dict(device="cuda", dtype="float32"), cap + 120)
-    if problem["kind"] == "b1":
-        add("pyscnn AL defaults", "pyscnn", dict(device="cuda" if large else "cpu",
-                                                  dtype="float32" if large else "float64"), cap)
-    reference = rows[0].get("objective") if not large else None
-    if reference is None:  # no CLARABEL: the best certified fast solve
+    clarabel = [r for r in rows if r["solver"] == "CLARABEL default" and "objective" in r]
+    if clarabel:
+        reference = clarabel[0]["objective"]
+    else:  # no CLARABEL: the best certified fast solve
         fast = [r for r in rows if r["solver"].startswith("fast") and r.get("status") == "optimal"]
         reference = min((r["objective"] for r in fast), default=float("nan"))
     for r in rows:
@@ -306,11 +323,11 @@ def table(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def ratios(rows: list[dict]) -> str:
-    """Speed-ups of the CPU fast solver over each alternative, per problem and threshold."""
+def ratios(rows: list[dict], main: str) -> str:
+    """Speed-ups of the fast solver run ``main`` over each alternative, per problem and threshold."""
     lines = []
     for problem in dict.fromkeys(r["problem"] for r in rows):
-        mine = [r for r in rows if r["problem"] == problem and r["solver"] == "fast cpu float64"]
+        mine = [r for r in rows if r["problem"] == problem and r["solver"] == main]
         if not mine:
             continue
         for thr in THRESHOLDS:
@@ -335,32 +352,47 @@ def ratios(rows: list[dict]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
-    parser.add_argument("--gpu", action="store_true", help="add B1 at n=1e5, d=50, P=1024 and CUDA runs")
+    parser.add_argument("--gpu", action="store_true",
+                        help="GPU configuration (run on a CUDA machine): B1 (500,10,128), B2 and B1 at n=1e5, d=50, "
+                             "P=1024; fast solver on CPU and CUDA, pyscnn on CUDA for the large problem")
+    parser.add_argument("--solvers", type=lambda s: [x.strip().lower() for x in s.split(",")], default=None,
+                        help="comma list of solver-label prefixes to run (e.g. 'fast,pyscnn'); default all")
     parser.add_argument("--threads", type=int, default=1, help="BLAS/torch threads per solver run (default 1)")
     parser.add_argument("--cap", type=float, default=None, help="time limit per run in seconds")
+    parser.add_argument("--pyscnn-cap", type=float, default=None, help="time limit of pyscnn runs (default --cap)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
+    parser.add_argument("--log-dir", type=Path, default=None,
+                        help="write each run's stderr (the fast solver's iteration log) to this folder")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker)), default=float))
         return 0
     cap = args.cap or (60.0 if args.quick else 300.0)
+    if args.log_dir:
+        args.log_dir.mkdir(parents=True, exist_ok=True)
     log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    if args.quick:
+        sizes = [(100, 5, 32)]
+    elif args.gpu:
+        sizes = [(500, 10, 128)]
+    else:
+        sizes = [(100, 5, 32), (100, 5, 128), (500, 10, 128)]
     with tempfile.TemporaryDirectory() as tmp:
-        problems = [(f"B1 n={n} d={d} P={P}", dict(kind="b1", n=n, d=d, P=P))
-                    for n, d, P in ([(100, 5, 32)] if args.quick else [(100, 5, 32), (100, 5, 128), (500, 10, 128)])]
+        problems = [(f"B1 n={n} d={d} P={P}", dict(kind="b1", n=n, d=d, P=P)) for n, d, P in sizes]
         problems.append(groups_problem(Path(tmp), "ds1", 2, 0.1) if args.quick else groups_problem(Path(tmp), "ds2", 2, 0.05))
         if args.gpu:
             problems.append(("B1 n=1e5 d=50 P=1024", dict(kind="b1", n=100_000, d=50, P=1024)))
         rows = []
         for name, problem in problems:
             log(f"{name}")
-            rows += solver_rows(problem, name, args.threads, cap, args.gpu, log)
+            rows += solver_rows(problem, name, args, cap, log)
     if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, default=float, indent=1))
     print(f"\nconvex solvers, {args.threads} thread(s) per run, cap {cap:.0f} s per run "
-          f"(reference: CLARABEL default; '—': not reached)\n")
-    print(ratios(rows))
+          f"(reference: CLARABEL default, else the best certified fast solve; '—': not reached)\n")
+    print(ratios(rows, "fast cuda float64" if args.gpu else "fast cpu float64"))
     print()
     print(table(rows))
     return 0

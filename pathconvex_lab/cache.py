@@ -98,9 +98,13 @@ def save(kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any
         npz.parent.mkdir(parents=True, exist_ok=True)
         for target, write in ((npz, lambda f: np.savez(f, **clean)), (js, lambda f: f.write(text.encode()))):
             fd, tmp = tempfile.mkstemp(dir=npz.parent, prefix=".tmp-", suffix=target.suffix)
-            with os.fdopen(fd, "wb") as handle:
-                write(handle)
-            os.replace(tmp, target)
+            try:
+                with os.fdopen(fd, "wb") as handle:
+                    write(handle)
+                os.replace(tmp, target)
+            finally:
+                if os.path.exists(tmp):
+                    os.remove(tmp)
     except OSError:
         return None
     return npz

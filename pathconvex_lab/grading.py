@@ -338,9 +338,11 @@ def check_rebuild(rebuild: Any) -> None:
 
 def check_rebuild_network(rebuild: Any, X: Any, D: Any, V: Any, W: Any) -> None:
     """The rebuilt network reproduces the program's prediction ``sum_i D_i X (v_i - w_i)``
-    and is balanced (``||u_j|| = |alpha_j|``), on the solved blocks ``V, W (d, P)``."""
+    and is balanced (``||u_j|| = |alpha_j|``), on the solved blocks ``V, W (d, P)`` (arrays, or
+    solved cvxpy Variables)."""
     X, D = np.asarray(X, float), np.asarray(D, bool)
-    V, W = np.asarray(answered(V, "V.value"), float), np.asarray(answered(W, "W.value"), float)
+    V, W = (np.asarray(answered(getattr(answered(B, name), "value", B), f"{name}.value"), float)
+            for B, name in ((V, "V"), (W, "W")))
     U, alpha = _rebuilt(rebuild, V, W)
     f_program = (D * (X @ (V - W))).sum(axis=1)
     f_network = np.maximum(X @ U, 0.0) @ alpha
@@ -371,13 +373,13 @@ def check_net_objective(net_objective: Any, relative_gap: Any, net: Any, p_star:
                           "check `rebuild`")
 
 
-def check_path_equals_weight_decay(net: Any, X: Any, y: Any, beta: Any) -> None:
-    """A balanced two-layer network has the same objective with the path norm and with weight decay."""
+def check_net_objective_is_path_objective(net_objective: Any, net: Any, X: Any, y: Any, beta: Any) -> None:
+    """``net_objective`` also equals the path-norm objective of ``net`` (true for balanced neurons)."""
     from .nets import network_objective
 
     path = network_objective(answered(net, "net"), X, y, float(beta), "path")
-    decay = network_objective(net, X, y, float(beta), "weight_decay")
-    _close(decay, path, "the weight-decay objective of net", 1e-6, "its path-norm objective")
+    _close(_number(net_objective, "net_objective"), path, "net_objective", 1e-6,
+           "the path-norm objective network_objective(net, X, y, BETA, 'path') of a balanced network")
 
 
 # =========================================================================== assignment 3: path norm, certificate
@@ -486,12 +488,13 @@ def check_decide_optimal_edges(decide_optimal: Any) -> None:
 
 
 def check_verdict(verdict: Any, name: str, net: Any, X: Any, y: Any, beta: Any, expected: bool | None = None) -> None:
-    """``verdict`` (a bool) agrees with an exact-group certificate of ``net`` recomputed here, and
-    with ``expected`` when given."""
-    from .convex import certificate
+    """``verdict`` (a bool) agrees with an exact-group certificate of ``net`` (a network, or a convex
+    result whose ``.network()`` is certified) recomputed here, and with ``expected`` when given."""
+    from .convex import ConvexResult, certificate
 
     got = _boolean(verdict, name)
-    cert = certificate(answered(net, "the network"), X, y, float(beta))
+    net = answered(net, "the network")
+    cert = certificate(net.network() if isinstance(net, ConvexResult) else net, X, y, float(beta))
     if got != cert.certified:
         raise AnswerError(f"`{name}` is {got}, but the certificate says: {cert.verdict()} "
                           f"(sigma/beta = {cert.ratio:.6g}, relative gap {cert.rel_gap:.3g})")
@@ -574,7 +577,7 @@ def _rezip(source: Path, target: Path) -> None:
 
 def question_points(autograder_zip: str | os.PathLike) -> dict[str, float]:
     """``{question: possible points}`` from the test files of an autograder zip, in test-file order."""
-    from otter.test_files import create_test_file
+    from otter.test_files import ExceptionTestFile
 
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(autograder_zip) as zf:
         names = sorted(n for n in zf.namelist() if re.fullmatch(r"tests/[^/]+\.py", n))
@@ -583,7 +586,7 @@ def question_points(autograder_zip: str | os.PathLike) -> dict[str, float]:
             path = Path(tmp) / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(zf.read(name))
-            test_file = create_test_file(str(path))
+            test_file = ExceptionTestFile.from_file(str(path))  # the masters use exception-based tests
             points[test_file.name] = float(test_file.possible)
     return points
 
@@ -800,12 +803,10 @@ def _question_message(question: dict[str, Any]) -> str:
     failed = [c for c in question["cases"] if not c["passed"]]
     if not failed:
         return "all tests passed"
-    messages = []
+    messages: dict[str, str] = {}  # message -> suffix; a message seen in a public test is not repeated
     for case in failed:
-        text = clean_message(case["message"]) + (" (hidden test)" if case["hidden"] else "")
-        if text not in messages:
-            messages.append(text)
-    return "; ".join(messages)
+        messages.setdefault(clean_message(case["message"]), " (hidden test)" if case["hidden"] else "")
+    return "; ".join(text + suffix for text, suffix in messages.items())
 
 
 def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLike, *,

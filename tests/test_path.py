@@ -279,3 +279,23 @@ def test_bad_arguments_name_the_argument(kwargs, match):
 def test_repr_lists_every_point(ds1_path):
     text = repr(ds1_path)
     assert "beta_max=2.20291" in text and text.count("\n") == len(ds1_path) + 1
+
+
+def test_cache_module(private_cache):
+    a = np.arange(4.0)
+    key = cache.hash_inputs(a, 1, name="x")
+    assert key == cache.hash_inputs(np.arange(4.0), 1, name="x")
+    assert key != cache.hash_inputs(a.astype(np.float32), 1, name="x")  # dtype is part of the key
+    assert key != cache.hash_inputs(a.reshape(2, 2), 1, name="x")  # and the shape
+    assert cache.hash_inputs([1, 2], 3) != cache.hash_inputs([1], 2, 3)  # no collisions by concatenation
+    cache.save("demo", key, {"a": a, "b": np.array([True, False])}, {"note": "x", "value": 1.5})
+    arrays, meta = cache.load("demo", key)
+    assert np.array_equal(arrays["a"], a) and arrays["b"].dtype == bool and meta == {"note": "x", "value": 1.5}
+    assert not list((private_cache / "demo").glob(".tmp-*"))
+    with pytest.raises(InputError, match="object"):
+        cache.save("demo", key, {"bad": np.array([{}], dtype=object)}, {})
+    with pytest.raises(InputError, match="key"):
+        cache.load("demo", "../escape")
+    assert cache.load("demo", "0" * 32) is None
+    cache.clear("demo")
+    assert cache.load("demo", key) is None

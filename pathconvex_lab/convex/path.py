@@ -24,7 +24,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -437,8 +437,6 @@ class _PathState:
 
     working: np.ndarray
     blocks: np.ndarray | None = None  # (2, len(working), d, m1)
-    fit: np.ndarray | None = None
-    penalty: float = 0.0
 
 
 def _solve_point(X: np.ndarray, y: np.ndarray, beta: float, full: Any, state: _PathState, *, layers: int,
@@ -497,16 +495,18 @@ def _assemble(points: list[_Point], X: np.ndarray, y: np.ndarray, full: Any, sou
     for p in points[::-1]:  # ids in order of appearance from the largest beta down
         for k in p.keys:
             ids.setdefault(k, len(ids))
-    stack = (lambda name, shape, dt: np.concatenate([getattr(p, name) for p in points]) if points
-             else np.zeros(shape, dt))
+
+    def stack(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+        return np.concatenate([getattr(p, name) for p in points]).astype(dtype) if points else np.zeros(shape, dtype)
+
     return RegularizationPath(
         betas=column("beta"), objectives=column("objective"), network_objectives=column("network_objective"),
         lower_bounds=column("lower_bound"), ratios=column("ratio"), rel_gaps=column("rel_gap"),
         certified=column("certified", bool),
         group_norms=np.stack([p.norms for p in points]) if points else np.zeros((0, 2, full.count)),
         offsets=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
-        weights=stack("weights", (0, d, m1), np.float64), sigma=stack("sigma", (0, m1), np.int8).astype(np.int8),
-        signs=stack("signs", (0,), np.int8).astype(np.int8),
+        weights=stack("weights", (0, d, m1), np.float64), sigma=stack("sigma", (0, m1), np.int8),
+        signs=stack("signs", (0,), np.int8),
         subnet_ids=np.array([ids[k] for p in points for k in p.keys], dtype=np.int64),
         rounds=column("rounds", np.int64),
         working=column("working", np.int64), seconds=column("seconds"),

@@ -8,20 +8,13 @@ Matplotlib figures are built with ``matplotlib.figure.Figure`` (no global pyplot
 
 from __future__ import annotations
 
-import io
 from typing import Any, Sequence
 
 import numpy as np
 
 from .._validate import check_matrix
 from ..errors import InputError
-
-
-def figure_png(fig: Any, dpi: int = 80) -> bytes:
-    """PNG bytes of a matplotlib ``Figure``."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
+from . import figure_png
 
 
 def pattern_bits(pattern: Any) -> str:

@@ -15,10 +15,6 @@ dashboard (a red line and the Output's stderr), never lost.
 
 from __future__ import annotations
 
-import base64
-import html
-import json
-import traceback
 from typing import Any, Callable
 
 import numpy as np
@@ -26,38 +22,12 @@ import numpy as np
 from .. import arrangements as ar
 from ..data import add_bias, gaussian
 from ..viz import arrangements as va
+from ._common import guarded as _guarded
+from ._common import show_plotly as _show_plotly
+from ._common import show_png as _show_png
 
 #: Option names of the counts dashboard's data toggle.
 GENERAL, DEGENERATE = "general position", "degenerate (grid points)"
-
-
-# ----------------------------------------------------------------------------- plumbing
-def _show_png(out: Any, fig: Any) -> None:
-    """Replace the contents of the Output ``out`` by the matplotlib figure ``fig`` as a PNG."""
-    png = base64.b64encode(va.figure_png(fig)).decode("ascii")
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"image/png": png, "text/plain": "<matplotlib figure>"}},)
-
-
-def _show_plotly(out: Any, fig: Any) -> None:
-    """Replace the contents of the Output ``out`` by the plotly figure ``fig``."""
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"application/vnd.plotly.v1+json": json.loads(fig.to_json()),
-                             "text/plain": "<plotly figure>"}},)
-
-
-def _guarded(status: Any, out: Any, draw: Callable[[], None]) -> Callable[[Any], None]:
-    """Wrap a redraw function for ``observe``: exceptions go to ``status`` (HTML) and ``out``."""
-
-    def callback(_change: Any = None) -> None:
-        try:
-            draw()
-            status.value = ""
-        except Exception as exc:  # noqa: BLE001 - a dashboard shows every error instead of losing it
-            status.value = f"<span style='color:#b00'>error: {html.escape(f'{type(exc).__name__}: {exc}')}</span>"
-            out.outputs = ({"output_type": "stream", "name": "stderr", "text": traceback.format_exc()},)
-
-    return callback
 
 
 def _direction(angle_deg: float, elevation_deg: float = 0.0) -> np.ndarray:

@@ -20,7 +20,8 @@ from typing import Any, Callable
 import numpy as np
 
 from ..data import add_bias, ds3
-from .arrangements import _guarded, _show_png
+from ._common import guarded as _guarded
+from ._common import show_png as _show_png
 
 
 def _controls(beta: float, neurons: int, max_neurons: int, label: str) -> tuple[Any, Any, Any]:

@@ -15,11 +15,8 @@ For tests and scripts the box carries ``controls`` (dict of the value widgets), 
 
 from __future__ import annotations
 
-import base64
-import html
 import threading
 import time
-import traceback
 from typing import Any
 
 import numpy as np
@@ -28,23 +25,11 @@ from ..data import add_bias, load_dataset
 from ..nets import ParallelReLUNet, resolve_device
 from ..train import TrainResult, train
 from ..viz import deep as vd
-from ..viz.arrangements import figure_png
+from ._common import show_error as _show_error
+from ._common import show_png as _show_png
 
 #: Data sets offered by the dashboard: 2-D classification (decision boundary) or 1-D regression.
 DASHBOARD_DATA = ("spiral", "moons", "regression_1d")
-
-
-def _show_png(out: Any, fig: Any) -> None:
-    """Replace the contents of the Output ``out`` by the matplotlib figure ``fig`` as a PNG."""
-    png = base64.b64encode(figure_png(fig)).decode("ascii")
-    out.outputs = ({"output_type": "display_data", "metadata": {},
-                    "data": {"image/png": png, "text/plain": "<matplotlib figure>"}},)
-
-
-def _show_error(status: Any, out: Any, exc: BaseException) -> None:
-    status.value = f"<span style='color:#b00'>error: {html.escape(f'{type(exc).__name__}: {exc}')}</span>"
-    out.outputs = ({"output_type": "stream", "name": "stderr",
-                    "text": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))},)
 
 
 def dashboard_data(name: str, n_points: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

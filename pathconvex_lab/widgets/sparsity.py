@@ -24,7 +24,8 @@ import numpy as np
 
 from ..errors import InputError
 from ..viz import sparsity as vs
-from .arrangements import _guarded, _show_png
+from ._common import guarded as _guarded
+from ._common import show_png as _show_png
 
 #: Grid resolution of the function (1-D) and decision-boundary (2-D) views.
 GRID_1D, GRID_2D = 300, 90

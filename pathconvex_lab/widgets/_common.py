@@ -1,0 +1,46 @@
+"""Plumbing shared by the dashboards: put figures into ``Output`` widgets, and show every
+exception raised in a callback inside the dashboard (DESIGN.md §4) instead of losing it."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import traceback
+from typing import Any, Callable
+
+from ..viz import figure_png
+
+
+def show_png(out: Any, fig: Any) -> None:
+    """Replace the contents of the Output ``out`` by the matplotlib figure ``fig`` as a PNG."""
+    png = base64.b64encode(figure_png(fig)).decode("ascii")
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"image/png": png, "text/plain": "<matplotlib figure>"}},)
+
+
+def show_plotly(out: Any, fig: Any) -> None:
+    """Replace the contents of the Output ``out`` by the plotly figure ``fig``."""
+    out.outputs = ({"output_type": "display_data", "metadata": {},
+                    "data": {"application/vnd.plotly.v1+json": json.loads(fig.to_json()),
+                             "text/plain": "<plotly figure>"}},)
+
+
+def show_error(status: Any, out: Any, exc: BaseException) -> None:
+    """Show ``exc`` as a red line in the HTML widget ``status`` and its traceback in ``out``."""
+    status.value = f"<span style='color:#b00'>error: {html.escape(f'{type(exc).__name__}: {exc}')}</span>"
+    out.outputs = ({"output_type": "stream", "name": "stderr",
+                    "text": "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))},)
+
+
+def guarded(status: Any, out: Any, draw: Callable[[], None]) -> Callable[[Any], None]:
+    """Wrap a redraw function for ``observe``: exceptions go to ``status`` (HTML) and ``out``."""
+
+    def callback(_change: Any = None) -> None:
+        try:
+            draw()
+            status.value = ""
+        except Exception as exc:  # noqa: BLE001 - a dashboard shows every error instead of losing it
+            show_error(status, out, exc)
+
+    return callback
