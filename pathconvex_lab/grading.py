@@ -34,13 +34,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from ._validate import check_int, check_positive
 from .errors import InputError, PathconvexError
 
 #: Default time limit for grading one submission, in seconds.
@@ -136,11 +139,12 @@ def _column_set(patterns: np.ndarray) -> set[bytes]:
 def check_sign_patterns(sign_patterns: Any, X: Any = None, U: Any = None) -> None:
     """``sign_patterns(X, U)`` returns the distinct columns of ``1[X U > 0]`` (any order).
 
-    Without ``X``/``U``: a fixed example of 4 points and 5 directions (two give the same pattern).
+    Without ``X``/``U``: a fixed example of 4 points and 6 directions; two directions are equal,
+    and ``u = (0, -1)`` lies on the hyperplane of the first point (so ``>=`` instead of ``>`` shows).
     """
     if X is None:
         X = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0], [-1.0, 2.0]])
-        U = np.array([[1.0, 2.0, -1.0, 0.5, -3.0], [1.0, 1.5, 0.5, -2.0, -1.0]])
+        U = np.array([[1.0, 2.0, -1.0, 0.0, -3.0, 1.0], [1.0, 1.5, 0.5, -1.0, -1.0, 1.0]])
     X, U = np.asarray(X, dtype=float), np.asarray(U, dtype=float)
     got = _bool_matrix(call_answer(sign_patterns, "sign_patterns", X, U), "sign_patterns(X, U)", len(X))
     expected = {tuple(int(X[i] @ U[:, j] > 0) for i in range(len(X))) for j in range(U.shape[1])}
@@ -322,13 +326,13 @@ def _rebuilt(rebuild: Any, V: np.ndarray, W: np.ndarray) -> tuple[np.ndarray, np
 
 
 def check_rebuild(rebuild: Any) -> None:
-    """``rebuild(V, W)`` on a small example: one nonzero block of each sign, one zero block."""
+    """``rebuild(V, W)`` on a small example: one nonzero block of each sign, and two zero blocks."""
     V = np.array([[3.0, 0.0], [4.0, 0.0]])
     W = np.array([[0.0, 1.0], [0.0, 0.0]])
     U, alpha = _rebuilt(rebuild, V, W)
     if U.shape[1] != 2:
-        raise AnswerError(f"V and W have 2 nonzero columns, so the network needs 2 neurons; `rebuild` gave {U.shape[1]} "
-                          "(skip the zero columns)")
+        raise AnswerError("V and W have 2 nonzero columns, so the network needs 2 neurons; `rebuild` gave "
+                          f"{U.shape[1]} (skip the zero columns)")
     expected = sorted([(0.6 * 5**0.5, 0.8 * 5**0.5, 5**0.5), (1.0, 0.0, -1.0)])
     got = sorted(tuple(np.round(np.append(U[:, j], alpha[j]), 9)) for j in range(2))
     if not np.allclose(got, expected, atol=1e-6):
@@ -419,7 +423,7 @@ def check_path_norm_random(deep_path_norm: Any, seed: int = 3) -> None:
     """``deep_path_norm`` matches brute-force path enumeration for depths 2 to 5."""
     rng = np.random.default_rng(seed)
     for widths in ((3, 1), (3, 4, 1), (2, 3, 3, 2), (4, 2, 3, 2, 2)):
-        weights = [rng.standard_normal((a, b)) for a, b in zip(widths[:-1], widths[1:])]
+        weights = [rng.standard_normal((a, b)) for a, b in zip(widths[:-1], widths[1:], strict=True)]
         weights.append(rng.standard_normal(widths[-1]))
         got = _number(call_answer(deep_path_norm, "deep_path_norm", weights), "deep_path_norm(...)")
         expected = brute_force_path_norm(weights)
@@ -446,7 +450,8 @@ def check_trained(trained: Any, p_trained: Any, X: Any, y: Any, beta: Any, m1: i
     if not isinstance(answered(trained, "trained"), ParallelReLUNet):
         raise AnswerError(f"`trained` should be a ParallelReLUNet (result.net); it is a {type(trained).__name__}")
     if len(trained.widths) != 3 or trained.widths[1] != m1:
-        raise AnswerError(f"`trained` should be a three-layer network with widths (d, {m1}, 1); it has {trained.widths}")
+        raise AnswerError(f"`trained` should be a three-layer network with widths (d, {m1}, 1); "
+                          f"it has {trained.widths}")
     expected = network_objective(trained, X, y, float(beta))
     _close(_number(p_trained, "p_trained"), expected, "p_trained", 1e-8, "network_objective(trained, X, y, BETA)")
     zero = 0.5 * float(np.sum(np.asarray(y, float) ** 2))
@@ -577,7 +582,9 @@ def _rezip(source: Path, target: Path) -> None:
 
 def question_points(autograder_zip: str | os.PathLike) -> dict[str, float]:
     """``{question: possible points}`` from the test files of an autograder zip, in test-file order."""
-    from otter.test_files import ExceptionTestFile
+    with warnings.catch_warnings():  # otter's imports warn about deprecated traitlets usage
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from otter.test_files import ExceptionTestFile
 
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(autograder_zip) as zf:
         names = sorted(n for n in zf.namelist() if re.fullmatch(r"tests/[^/]+\.py", n))
@@ -632,10 +639,21 @@ def build_assignment(master: str | os.PathLike, out: str | os.PathLike, *,
                            time.perf_counter() - start)
 
 
-def build_assignments(out: str | os.PathLike, masters: str | os.PathLike | None = None) -> list[BuiltAssignment]:
-    """Build every master of ``masters`` (default: :func:`default_masters_dir`) into ``out``."""
+def build_assignments(out: str | os.PathLike, masters: str | os.PathLike | None = None, *,
+                      jobs: int = 1) -> list[BuiltAssignment]:
+    """Build every master of ``masters`` (default: :func:`default_masters_dir`) into ``out``,
+    ``jobs`` at a time (each in its own child process); results in master order."""
     folder = default_masters_dir() if masters is None else Path(masters)
-    return [build_assignment(master, out) for master in find_masters(folder)]
+    return _map_jobs(lambda master: build_assignment(master, out), find_masters(folder), jobs)
+
+
+def _map_jobs(func: Callable[[Any], Any], items: Sequence[Any], jobs: int) -> list[Any]:
+    """``[func(x) for x in items]`` with up to ``jobs`` calls at once (threads: each call waits on a child process)."""
+    jobs = check_int(jobs, "jobs", minimum=1)
+    if jobs == 1 or len(items) <= 1:
+        return [func(item) for item in items]
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        return list(pool.map(func, items))
 
 
 # =========================================================================== grading (otter run)
@@ -790,12 +808,24 @@ def _run_worker(autograder: Path, notebook: Path, result_path: Path) -> None:
     result_path.write_text(json.dumps(summary), encoding="utf-8")
 
 
-def _kill_group(proc: subprocess.Popen) -> None:
-    """End ``proc`` and everything it started (the notebook's kernel included)."""
+def _kill_tree(proc: subprocess.Popen) -> None:
+    """End ``proc``, its process group and every descendant: the notebook's kernel runs in a session
+    of its own (jupyter_client starts kernels with ``start_new_session``), so the group is not enough."""
+    try:
+        import psutil  # a dependency of IPython, so present wherever otter runs notebooks
+
+        descendants = psutil.Process(proc.pid).children(recursive=True)
+    except Exception:  # noqa: BLE001 - psutil missing, or the process already gone
+        descendants = []
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         proc.kill()
+    for child in descendants:
+        try:
+            child.kill()
+        except Exception:  # noqa: BLE001 - already gone
+            pass
     proc.wait()
 
 
@@ -817,15 +847,16 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
     ``timeout`` seconds). Never raises for a bad submission: the result says what went wrong.
     """
     start = time.perf_counter()
+    timeout = check_positive(timeout, "timeout")
     file = str(submission)
     nb, why = read_submission(submission)
     assignment = submission_assignment(nb) if nb is not None else None
     zip_path, zip_why = resolve_autograder(autograder, assignment)
+    if nb is None:  # its questions are known only when the autograder is a zip
+        return _zero_grade(file, None, "not a notebook", question_points(zip_path) if zip_path else {}, why)
     if zip_path is None:
         return _zero_grade(file, assignment, "unknown assignment", {}, zip_why)
     points = question_points(zip_path)
-    if nb is None:
-        return _zero_grade(file, assignment, "not a notebook", points, why)
     with zipfile.ZipFile(zip_path) as zf:
         expected_name = json.loads(zf.read("otter_config.json")).get("assignment_name")
     if assignment is not None and expected_name is not None and assignment != expected_name:
@@ -842,7 +873,7 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
         try:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            _kill_group(proc)
+            _kill_tree(proc)
             return _zero_grade(file, assignment, "timeout", points,
                                f"grading stopped after the time limit of {timeout:.0f} s: does the notebook loop "
                                "forever or compute something much larger than asked?", time.perf_counter() - start)
@@ -864,16 +895,9 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
 
 
 def grade_submissions(submissions: Sequence[str | os.PathLike], autograder: str | os.PathLike, *,
-                      timeout: float = GRADE_TIMEOUT_S,
-                      on_result: Callable[[SubmissionGrade], Any] | None = None) -> list[SubmissionGrade]:
-    """:func:`grade_submission` for each submission, in order; ``on_result`` sees each as it is done."""
-    grades = []
-    for submission in submissions:
-        grade = grade_submission(submission, autograder, timeout=timeout)
-        if on_result is not None:
-            on_result(grade)
-        grades.append(grade)
-    return grades
+                      timeout: float = GRADE_TIMEOUT_S, jobs: int = 1) -> list[SubmissionGrade]:
+    """:func:`grade_submission` for each submission, ``jobs`` at a time; results in input order."""
+    return _map_jobs(lambda sub: grade_submission(sub, autograder, timeout=timeout), list(submissions), jobs)
 
 
 def _main(argv: Sequence[str]) -> int:

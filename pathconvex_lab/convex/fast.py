@@ -69,10 +69,11 @@ SMALL_BLOCK = 8
 START_SLACK = 0.1
 #: Warm start: margin added to the given point's cone rows and norms.
 WARM_MARGIN = 1e-2
-#: Stall: max(gap, violation, primal and dual residuals) has not dropped below STALL_FACTOR times its
-#: best value for STALL_ITERATIONS iterations.
-STALL_FACTOR = 0.5
+#: Stall: neither max(gap, violation, primal and dual residuals) nor mu (while above MU_FLOOR times
+#: its start) has dropped below STALL_FACTOR times its best value for STALL_ITERATIONS iterations.
+STALL_FACTOR = 0.9
 STALL_ITERATIONS = 10
+MU_FLOOR = 1e-14
 #: In float64, a stall with certified gap and violation below this is reported as "precision_limit"
 #: (the cones' boundaries are then resolved to about machine precision), not raised.
 PRECISION_FLOOR = 1e-7
@@ -795,7 +796,7 @@ def _run_ipm(maps: _Maps, st: _State, newton: Callable[[Tensor], _Newton], *, to
     p = m1 * d
     degree = st.sl.numel() + 2 * G
     history: list[dict[str, float]] = []
-    status, reason, small_steps, best, best_merit, best_it = "max_iter", "", 0, None, math.inf, 0
+    status, reason, small_steps, best, best_merit, best_mu, best_it = "max_iter", "", 0, None, math.inf, math.inf, 0
     for it in range(max_iter + 1):
         V = st.x[..., 1:].reshape(2, G, m1, d)
         XV = maps.xv(V)
@@ -825,7 +826,9 @@ def _run_ipm(maps: _Maps, st: _State, newton: Callable[[Tensor], _Newton], *, to
         merit = max(cert.gap, cert.violation, primal_res, dual_res)
         if merit < STALL_FACTOR * best_merit:
             best_merit, best_it = merit, it
-        elif it - best_it >= STALL_ITERATIONS:
+        if mu < STALL_FACTOR * best_mu and mu > MU_FLOOR * history[0]["mu"]:
+            best_mu, best_it = mu, it
+        if it - best_it >= STALL_ITERATIONS:
             status, reason = "stall", f"no progress in the last {STALL_ITERATIONS} iterations"
             break
         if cert.gap <= tol and cert.violation <= tol:

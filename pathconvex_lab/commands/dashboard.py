@@ -1,0 +1,159 @@
+"""``pathconvex-lab dashboard``: the training and arrangement explorers as a web app (Voila).
+
+Serves :mod:`pathconvex_lab.dashboard`'s notebook, written into a temporary folder, with Voila on
+127.0.0.1 behind a random token (passed in ``JUPYTER_TOKEN``, never on the command line;
+authentication is never disabled); the code cells are hidden (``strip_sources``). The same
+functions serve the command and its tests: :func:`plan_launch`, :func:`start`,
+:func:`wait_until_ready`, and ``lab``'s ``stop``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import webbrowser
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Mapping
+
+from ..dashboard import write_dashboard
+from ..errors import InputError
+from ._common import add_json_flag
+from .lab import HOST, READY_TIMEOUT_S, TOKEN_ENV, _port, api_status, free_port, port_is_free, stop
+
+
+@dataclass(frozen=True)
+class DashboardLaunch:
+    """Everything needed to start Voila: ``argv`` plus ``token`` (set as JUPYTER_TOKEN)."""
+
+    argv: tuple[str, ...]
+    port: int
+    notebook: Path
+    token: str = field(repr=False)
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:<port>`` (no trailing slash)."""
+        return f"http://{HOST}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The address to open in a browser, token included."""
+        return f"{self.base_url}/?token={self.token}"
+
+    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """``base`` (default: this process's environment) plus ``JUPYTER_TOKEN``."""
+        import os
+
+        env = dict(os.environ if base is None else base)
+        env[TOKEN_ENV] = self.token
+        return env
+
+
+def plan_launch(notebook: str | Path, *, port: int | None = None, token: str | None = None) -> DashboardLaunch:
+    """Decide how to launch Voila on ``notebook``; checks the port, starts nothing.
+
+    ``--Voila.auto_token=True`` makes Voila require a token and take it from ``JUPYTER_TOKEN``.
+    """
+    if port is None:
+        port = free_port()
+    elif not port_is_free(port):
+        raise InputError(f"--port {port}: {HOST}:{port} is already in use; choose another port or omit --port")
+    argv = (
+        sys.executable, "-m", "voila", str(notebook),
+        f"--Voila.ip={HOST}",
+        f"--port={port}",
+        "--Voila.port_retries=0",  # the printed URL must be the one served
+        "--Voila.auto_token=True",  # token required; its value comes from JUPYTER_TOKEN
+        "--no-browser",  # this command opens the browser itself, with the token
+        "--VoilaConfiguration.strip_sources=True",
+        "--VoilaConfiguration.show_tracebacks=False",
+    )
+    return DashboardLaunch(argv, port, Path(notebook), token or secrets.token_hex(24))
+
+
+def start(launch: DashboardLaunch, *, env: Mapping[str, str] | None = None,
+          log: IO[bytes] | None = None) -> subprocess.Popen:
+    """Start Voila in its own session; ``log`` receives its stdout+stderr (default: inherited)."""
+    return subprocess.Popen(launch.argv, env=launch.env(env), stdin=subprocess.DEVNULL, stdout=log,
+                            stderr=subprocess.STDOUT if log is not None else None, start_new_session=True)
+
+
+def wait_until_ready(launch: DashboardLaunch, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> None:
+    """Block until Voila answers HTTP (``/login``, which starts no kernel); RuntimeError if it exits or times out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"Voila exited with status {proc.returncode} before it was ready")
+        try:
+            api_status(launch, "/login")  # type: ignore[arg-type]  # any HTTP status: the server is up
+            return
+        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+            time.sleep(0.25)
+    raise RuntimeError(f"Voila did not answer on {launch.base_url} within {timeout:.0f} s")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``dashboard`` subcommand."""
+    parser = subparsers.add_parser(
+        "dashboard",
+        help="serve the depth x beta and arrangement explorers as a web app (Voila, 127.0.0.1, token)",
+        description="Serve the training explorer (depth, beta, Train/Stop) and the hyperplane-arrangement "
+        "explorers as a web app with Voila, on 127.0.0.1 behind a random token; code cells are hidden. "
+        "Prints the URL with the token; Ctrl-C stops it.",
+    )
+    parser.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    parser.add_argument("--dry-run", action="store_true", help="print what would run, start nothing")
+    add_json_flag(parser)  # with --dry-run
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> dict | int:
+    """Dry run: return the plan. Otherwise serve until Ctrl-C; returns Voila's exit status."""
+    if args.json and not args.dry_run:
+        raise InputError("--json only applies with --dry-run (a running server prints its URL)")
+    folder = Path(tempfile.mkdtemp(prefix="pathconvex-dashboard-"))
+    try:
+        launch = plan_launch(write_dashboard(folder), port=args.port)
+        if args.dry_run:
+            return {
+                "command": shlex.join(launch.argv),
+                "argv": list(launch.argv),
+                "env": {TOKEN_ENV: "<random, generated at launch>"},
+                "url": f"{launch.base_url}/?token=<token>",
+                "host": HOST,
+                "port": launch.port,
+                "notebook": str(launch.notebook),
+                "token_required": True,
+                "sources_hidden": True,
+            }
+        return _serve(launch, open_browser=not args.no_browser)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _serve(launch: DashboardLaunch, open_browser: bool) -> int:
+    proc = start(launch)
+    try:
+        wait_until_ready(launch, proc)
+        print(f"Voila (pid {proc.pid}) serves the pathconvex_lab dashboard\nopen: {launch.url}\nstop: Ctrl-C",
+              flush=True)
+        if open_browser:
+            webbrowser.open(launch.url)
+        return int(proc.wait())
+    except KeyboardInterrupt:
+        print("stopping Voila ...", file=sys.stderr, flush=True)
+        stop(proc)
+        return 0
+    except RuntimeError as exc:
+        stop(proc)
+        sys.stderr.write(f"error: {exc}\n")
+        return 1

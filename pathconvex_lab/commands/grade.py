@@ -1,0 +1,44 @@
+"""``pathconvex-lab grade``: grade submitted notebooks locally, without Docker (otter run, time-limited)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from .. import grading
+from ._common import add_json_flag
+from .assign import DEFAULT_OUT
+
+
+def register(subparsers: Any) -> None:
+    """Add the ``grade`` subcommand."""
+    p = subparsers.add_parser(
+        "grade",
+        help="grade submitted notebooks with the autograders built by `assign` (no Docker)",
+        description="Run each submission top to bottom in a child process (otter run) under a time limit and "
+        "score its questions with the public and hidden tests. A submission that raises, misses answers, is "
+        "not a notebook or runs out of time gets 0 points where it fails and a message saying why. "
+        "Submissions run with this environment's rights: grade untrusted work in a throwaway account or container.",
+    )
+    p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submitted .ipynb files")
+    p.add_argument("--autograder", default=DEFAULT_OUT, help="an autograder zip, or the output folder of "
+                   f"`pathconvex-lab assign` (default {DEFAULT_OUT}: the assignment is read from each notebook)")
+    p.add_argument("--timeout", type=float, default=grading.GRADE_TIMEOUT_S,
+                   help=f"seconds allowed per submission (default {grading.GRADE_TIMEOUT_S:g})")
+    p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
+    add_json_flag(p)
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> dict | int:
+    """Grade every submission; ``{"submissions": [...]}`` with ``--json``, else a readable report."""
+    grades = grading.grade_submissions(args.submissions, args.autograder, timeout=args.timeout, jobs=args.jobs)
+    if args.json:
+        return {"submissions": [g.to_dict() for g in grades]}
+    for g in grades:
+        print(f"{g.file}: {g.total:g} / {g.possible:g} ({g.status}{': ' + g.message if g.message else ''})")
+        for name, q in g.questions.items():
+            print(f"  {name}: {q.score:g} / {q.possible:g}  {q.message}")
+        for error in g.errors:
+            print(f"  error in the notebook: {error}")
+    return 0

@@ -1,0 +1,350 @@
+"""Assignments and grading: the answer checks accept right answers and reject wrong ones with a
+readable message; `otter assign` output is reproducible; each solution scores full points and
+each student version zero on every question; bad submissions get 0 and a message, not a crash."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pathconvex_lab import grading
+from pathconvex_lab.arrangements import pattern_bound
+from pathconvex_lab.nets import path_norm
+
+MASTERS_DIR = Path(__file__).resolve().parents[1] / "notebooks" / "assignments"
+ASSIGNMENTS = ("hw1_arrangements", "hw2_two_layer_convex", "hw3_path_norm_certificate")
+#: Points per question, as stated in the masters.
+POINTS = {
+    "hw1_arrangements": {"q1": 2.0, "q2": 2.0, "q3": 2.0, "q4": 3.0},
+    "hw2_two_layer_convex": {"q1": 3.0, "q2": 1.0, "q3": 3.0, "q4": 2.0},
+    "hw3_path_norm_certificate": {"q1": 3.0, "q2": 1.0, "q3": 2.0, "q4": 2.0, "q5": 2.0},
+}
+
+
+def _fails(check, *args, match: str) -> str:
+    with pytest.raises(grading.AnswerError, match=match) as info:
+        check(*args)
+    message = str(info.value)
+    assert "\n" not in message and "Traceback" not in message
+    return message
+
+
+# --------------------------------------------------------------------------- answer checks (fast)
+
+
+def _not_implemented(*_args):
+    raise NotImplementedError("fill me in")
+
+
+def test_missing_and_placeholder_answers_have_readable_messages():
+    _fails(grading.answered, None, "x", match=r"`x` is not defined")
+    _fails(grading.answered, ..., "x", match=r"`x` is still `...`")
+    _fails(grading.call_answer, _not_implemented, "f", match=r"`f` is not implemented yet")
+    _fails(grading.call_answer, lambda: 1 / 0, "f", match=r"`f\(...\)` raised ZeroDivisionError")
+    _fails(grading.call_answer, lambda: None, "f", match=r"returned None")
+    _fails(grading.call_answer, 3, "f", match=r"should be a function")
+    assert grading.call_answer(lambda a: a + 1, "f", 1) == 2
+
+
+def test_sign_patterns_check_accepts_any_column_order_and_rejects_wrong_answers():
+    right = lambda X, U: np.unique(X @ U > 0, axis=1)[:, ::-1]  # noqa: E731
+    grading.check_sign_patterns(right)
+    grading.check_sign_patterns_random(right)
+    _fails(grading.check_sign_patterns, lambda X, U: X @ U > 0, match="distinct")
+    _fails(grading.check_sign_patterns, lambda X, U: np.unique(X @ U >= 0, axis=1), match="no column of U realizes")
+    _fails(grading.check_sign_patterns, lambda X, U: np.unique(X @ U > 0, axis=1)[:, :1], match="misses")
+    _fails(grading.check_sign_patterns, lambda X, U: (X @ U > 0).T, match="shape")
+
+
+def test_cover_bound_checks():
+    grading.check_cover_bound_all(pattern_bound)
+    wrong = lambda n, r: 2 * sum(math.comb(n, k) for k in range(r))  # noqa: E731 - binom(n, k), not binom(n-1, k)
+    _fails(grading.check_cover_bound, wrong, match=r"cover_bound\(6, 2\) is 14, but C\(6, 2\) = 12")
+    off_by_one = lambda n, r: 2 * sum(math.comb(n - 1, k) for k in range(min(r, n - 1)))  # noqa: E731
+    grading.check_cover_bound(off_by_one)  # right on the public table (r < n)...
+    _fails(grading.check_cover_bound_all, off_by_one, match=r"cover_bound\(1, 1\) is 0")  # ...not for r >= n
+
+
+def test_missed_pattern_checks():
+    X = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    u = np.array([1.0, -2.0, 0.1])
+    grading.check_missed(X @ u > 0, u, X)
+    _fails(grading.check_missed, ~(X @ u > 0), u, X, match="differs from `missed`")
+    _fails(grading.check_missed, X @ u > 0, np.array([1.0, -1.0, 0.0]), X, match="lies on a hyperplane")
+    sampled = np.array([[True], [False], [True]])
+    grading.check_missed_by_sampling(np.array([False, True, True]), sampled, X)
+    _fails(grading.check_missed_by_sampling, np.array([True, False, True]), sampled, X, match="one of the sampled")
+
+
+def test_rebuild_check_rejects_unbalanced_neurons():
+    def balanced(V, W):
+        blocks, signs = np.hstack([V, W]), np.r_[np.ones(V.shape[1]), -np.ones(W.shape[1])]
+        keep = np.linalg.norm(blocks, axis=0) > 0
+        root = np.sqrt(np.linalg.norm(blocks[:, keep], axis=0))
+        return blocks[:, keep] / root, signs[keep] * root
+
+    def unbalanced(V, W):
+        U, alpha = balanced(V, W)
+        return 2 * U, alpha / 2
+
+    grading.check_rebuild(balanced)
+    _fails(grading.check_rebuild, unbalanced, match="u = v / sqrt")
+    X = np.array([[1.0, 1.0], [-1.0, 1.0], [2.0, 1.0]])
+    D = np.array([[True], [False], [True]])
+    V, W = np.array([[1.0], [0.5]]), np.zeros((2, 1))  # (2 D - 1) X v >= 0 holds
+    grading.check_rebuild_network(balanced, X, D, V, W)
+    _fails(grading.check_rebuild_network, unbalanced, X, D, V, W, match="not balanced")
+
+
+@settings(max_examples=25, deadline=None)
+@given(widths=st.lists(st.integers(1, 3), min_size=1, max_size=4), seed=st.integers(0, 2**16))
+def test_brute_force_path_norm_equals_the_one_pass_formula(widths, seed):
+    """The grader's path enumeration against the kit's one-pass path norm (MATH §4.2)."""
+    rng = np.random.default_rng(seed)
+    dims = [2, *widths]
+    weights = [rng.standard_normal((a, b)) for a, b in zip(dims[:-1], dims[1:], strict=True)]
+    weights.append(rng.standard_normal(dims[-1]))
+    assert grading.brute_force_path_norm(weights) == pytest.approx(path_norm(weights), rel=1e-12)
+
+
+def test_path_norm_checks():
+    one_pass = lambda ws: path_norm(ws)  # noqa: E731
+    grading.check_path_norm_test_vector(one_pass)
+    grading.check_path_norm_random(one_pass)
+    assert grading.brute_force_path_norm(list(grading.PATH_NORM_TEST_VECTOR)) ** 2 == pytest.approx(71.5625)
+    _fails(grading.check_path_norm_test_vector, lambda ws: path_norm(ws) ** 2, match="return the square root")
+    frobenius = lambda ws: float(np.prod([np.linalg.norm(w) for w in ws]))  # noqa: E731 - an upper bound only
+    _fails(grading.check_path_norm_random, frobenius, match="sum over all paths")
+
+
+def test_decision_checks():
+    right = lambda s, b, p, lb, tol=1e-5: s <= b * (1 + tol) and p - lb <= tol * p  # noqa: E731
+    grading.check_decide_optimal(right)
+    grading.check_decide_optimal_edges(right)
+    sigma_only = lambda s, b, p, lb, tol=1e-5: s <= b  # noqa: E731
+    _fails(grading.check_decide_optimal, sigma_only, match="expected False")
+    _fails(grading.check_decide_optimal, lambda s, b, p, lb: 1, match="True or False")
+
+
+def test_clean_message_keeps_only_what_is_wrong():
+    otter = ("❌ Test case failed\nError at line 10 in test q1:\n      grading.check_x(x)\n"
+             "AnswerError: `x` is still `...`: replace the `...` with your answer")
+    assert grading.clean_message(otter) == "`x` is still `...`: replace the `...` with your answer"
+    other = "❌ Test case failed\nError at line 3 in test q2:\n      foo()\nNameError: name 'foo' is not defined"
+    assert grading.clean_message(other) == "NameError: name 'foo' is not defined"
+
+
+def test_read_submission_rejects_non_notebooks(tmp_path):
+    text = tmp_path / "answers.txt"
+    text.write_text("my answers")
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{not json")
+    assert grading.read_submission(text)[0] is None and "not a Jupyter notebook" in grading.read_submission(text)[1]
+    assert grading.read_submission(broken)[0] is None and "not a valid" in grading.read_submission(broken)[1]
+    assert "no such file" in grading.read_submission(tmp_path / "missing.ipynb")[1]
+
+
+def test_masters_are_found_with_their_config():
+    masters = grading.find_masters(MASTERS_DIR)
+    assert [m.stem for m in masters] == list(ASSIGNMENTS)
+    for master in masters:
+        config = nbformat.read(master, as_version=4).cells[0].source
+        assert f"name: {master.stem}" in config and "ok_format: false" in config
+
+
+# --------------------------------------------------------------------------- otter assign, otter run (slow)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("assign") / "out"
+    assignments = grading.build_assignments(out, MASTERS_DIR, jobs=3)
+    assert [a.name for a in assignments] == list(ASSIGNMENTS)
+    assert {a.name: a.questions for a in assignments} == POINTS
+    return out
+
+
+def _paths(out: Path, name: str) -> dict[str, Path]:
+    return {"student": out / name / "student" / f"{name}.ipynb",
+            "solution": out / name / "autograder" / f"{name}.ipynb",
+            "zip": out / name / "autograder" / f"{name}-autograder.zip"}
+
+
+def _edit(source: Path, target: Path, change) -> Path:
+    nb = nbformat.read(source, as_version=4)
+    change(nb)
+    nbformat.write(nb, target)
+    return target
+
+
+def _answer_cell(nb, marker: str):
+    return next(c for c in nb.cells if c.cell_type == "code" and marker in c.source)
+
+
+@pytest.fixture(scope="module")
+def bad_submissions(built, tmp_path_factory) -> dict[str, Path]:
+    folder = tmp_path_factory.mktemp("submissions")
+    hw1, hw3 = _paths(built, ASSIGNMENTS[0])["solution"], _paths(built, ASSIGNMENTS[2])["solution"]
+
+    def raise_in_q2(nb):
+        cell = _answer_cell(nb, "sampled = sign_patterns(X, U)")
+        cell.source = "1 / 0\n" + cell.source
+
+    def drop_q4_answer(nb):
+        nb.cells.remove(_answer_cell(nb, "def decide_optimal"))
+
+    (folder / "answers.txt").write_text("q1: 42\n")
+    (folder / "broken.ipynb").write_text('{"cells": [')
+    return {
+        "raises": _edit(hw1, folder / "alice.ipynb", raise_in_q2),  # also renamed: graded under its own name
+        "missing": _edit(hw3, folder / "bob.ipynb", drop_q4_answer),
+        "text": folder / "answers.txt",
+        "broken": folder / "broken.ipynb",
+    }
+
+
+@pytest.fixture(scope="module")
+def graded(built, bad_submissions) -> dict[str, grading.SubmissionGrade]:
+    """Every solution, every student version and the bad submissions, graded in one batch."""
+    jobs = {f"{kind}:{name}": _paths(built, name)[kind] for name in ASSIGNMENTS for kind in ("solution", "student")}
+    jobs.update(bad_submissions)
+    start = time.perf_counter()
+    grades = grading.grade_submissions(list(jobs.values()), built, timeout=240, jobs=3)
+    print(f"graded {len(grades)} submissions in {time.perf_counter() - start:.1f} s")
+    return dict(zip(jobs, grades, strict=True))
+
+
+@pytest.mark.slow
+def test_assign_output_is_byte_reproducible(built, tmp_path):
+    again = tmp_path / "again"
+    grading.build_assignments(again, MASTERS_DIR, jobs=3)
+    for name in ASSIGNMENTS:
+        first, second = _paths(built, name), _paths(again, name)
+        for kind in ("student", "solution", "zip"):
+            assert first[kind].read_bytes() == second[kind].read_bytes(), f"{name} {kind} differs between builds"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_student_version_hides_solutions_and_hidden_tests(built, name):
+    paths = _paths(built, name)
+    student, solution = (nbformat.read(paths[k], as_version=4) for k in ("student", "solution"))
+    source = "\n".join(c.source for c in student.cells)
+    assert "NotImplementedError" in source and "= ..." in source
+    assert "BEGIN SOLUTION" not in source and "grading.check" not in source
+    public = json.dumps(student.metadata["otter"]["tests"])
+    everything = json.dumps(solution.metadata["otter"]["tests"])
+    assert "hidden=True" not in public and "hidden=True" in everything
+    assert student.metadata["otter"]["assignment_name"] == name
+    with zipfile.ZipFile(paths["zip"]) as zf:
+        tests = sorted(n for n in zf.namelist() if n.startswith("tests/"))
+        assert tests == [f"tests/{q}.py" for q in POINTS[name]]
+        if name != "hw2_two_layer_convex":  # hw1 and hw3 are graded with another seed than students use
+            assert json.loads(zf.read("otter_config.json"))["seed_variable"] == "SEED"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_solution_scores_full_points(graded, name):
+    grade = graded[f"solution:{name}"]
+    assert grade.status == "graded" and not grade.errors, grade.to_dict()
+    assert grade.total == grade.possible == sum(POINTS[name].values()), grade.to_dict()
+    assert all(q.message == "all tests passed" for q in grade.questions.values())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_student_version_scores_zero_on_every_question(graded, name):
+    """No test passes on the unanswered notebook: none is vacuous."""
+    grade = graded[f"student:{name}"]
+    assert grade.status == "graded", grade.to_dict()
+    assert set(grade.questions) == set(POINTS[name])
+    for question, result in grade.questions.items():
+        assert result.score == 0 and result.possible == POINTS[name][question], (question, result)
+        assert "not implemented yet" in result.message or "still `...`" in result.message \
+            or "not defined" in result.message, (question, result.message)
+        assert "Traceback" not in result.message
+
+
+@pytest.mark.slow
+def test_a_notebook_that_raises_loses_only_what_depends_on_the_error(graded):
+    grade = graded["raises"].to_dict()
+    assert grade["status"] == "graded"
+    assert any("ZeroDivisionError" in e for e in grade["errors"]), grade["errors"]
+    assert grade["questions"]["q1"]["score"] == 2  # before the error
+    assert grade["questions"]["q2"]["score"] == 0
+    assert "`sampled` is not defined" in grade["questions"]["q2"]["message"]
+
+
+@pytest.mark.slow
+def test_a_missing_answer_scores_zero_with_a_message(graded):
+    questions = graded["missing"].to_dict()["questions"]
+    assert questions["q4"]["score"] == 0
+    assert questions["q4"]["message"].startswith("`decide_optimal` is not defined")
+    assert questions["q1"]["score"] == 3 and questions["q3"]["score"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("key", "why"), [("text", "not a Jupyter notebook"),
+                                          ("broken", "not a valid Jupyter notebook")])
+def test_files_that_are_not_notebooks_score_zero(graded, key, why):
+    grade = graded[key]
+    assert grade.status == "not a notebook" and why in grade.message
+    assert grade.total == 0 and grade.questions == {}  # which assignment it was meant for is unknown
+
+
+@pytest.mark.slow
+def test_non_notebook_against_a_zip_lists_every_question(built, bad_submissions):
+    grade = grading.grade_submission(bad_submissions["text"], _paths(built, ASSIGNMENTS[0])["zip"])
+    assert grade.status == "not a notebook" and "not a Jupyter notebook" in grade.message
+    assert {q: r.possible for q, r in grade.questions.items()} == POINTS[ASSIGNMENTS[0]]
+    assert grade.total == 0 and grade.possible == 9
+
+
+@pytest.mark.slow
+def test_a_submission_for_another_assignment_is_refused(built):
+    grade = grading.grade_submission(_paths(built, ASSIGNMENTS[1])["solution"], _paths(built, ASSIGNMENTS[0])["zip"])
+    assert grade.status == "unknown assignment" and grade.total == 0
+    assert "hw2_two_layer_convex" in grade.message and "hw1_arrangements" in grade.message
+
+
+@pytest.mark.slow
+def test_a_timeout_scores_zero_and_ends_the_kernel(built, tmp_path):
+    pid_file = tmp_path / "kernel.pid"
+
+    def hang(nb):
+        cell = nbformat.v4.new_code_cell(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
+                                         "time.sleep(600)")
+        nb.cells.insert(0, cell)  # first: reached within seconds
+
+    submission = _edit(_paths(built, ASSIGNMENTS[0])["solution"], tmp_path / "hw1_arrangements.ipynb", hang)
+    start = time.perf_counter()
+    grade = grading.grade_submission(submission, built, timeout=20)
+    assert time.perf_counter() - start < 60
+    assert grade.status == "timeout" and grade.total == 0 and "time limit of 20 s" in grade.message
+    assert all(q.score == 0 and "time limit" in q.message for q in grade.questions.values())
+    assert pid_file.exists(), "the kernel never reached the hanging cell"
+    pid = int(pid_file.read_text())
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(pid):
+        time.sleep(0.2)
+    assert not _alive(pid), "the kernel of a timed-out submission is still running"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    status = Path(f"/proc/{pid}/status")
+    return not (status.exists() and "zombie" in status.read_text())
