@@ -4,7 +4,9 @@ Lagrangian, in one run.
 
     python benchmarks/convex_solvers.py            # B1 (100,5,32), (100,5,128), (500,10,128); B2
     python benchmarks/convex_solvers.py --quick    # B1 (100,5,32) and DS1 m1=2 instead of B2
-    python benchmarks/convex_solvers.py --gpu      # adds B1 at n=1e5, d=50, P=1024 on CUDA
+    python benchmarks/convex_solvers.py --gpu      # on a CUDA machine: B1 (500,10,128), B2 and
+                                                   # B1 at n=1e5, d=50, P=1024 (fast, pyscnn)
+    python benchmarks/convex_solvers.py --rescore rows.json   # re-print an earlier --json run
 
 Every solver run happens in its own subprocess (hard time limit, its own peak-memory figure,
 ``--threads`` BLAS/torch threads, default 1: the shared machines are noisiest with more). Scoring:
@@ -14,10 +16,13 @@ is ``<= 1e-k``. Times are wall seconds including model building (cvxpy compilati
 ``cpu`` is the worker's process time. For the fast solver, t(1e-4) is read from its per-iteration
 history (first certified gap and violation <= 1e-4) and t(1e-6) is its certified stop; for
 CLARABEL and SCS a separate run at 1e-4 tolerances gives t(1e-4); for pyscnn both come from its
-metrics trace (objective within tolerance and constraint-gap norm within tolerance times
-max |X v|). pyscnn solves ``1/(2n)||.||^2 + lam sum ||.||`` with ``lam = beta / n`` on the same gate
-vectors (``unitize_data=False``); it reorders its gates, so its solution is scored with its own
-activations. pyscnn cannot express three-layer groups, so it is absent from B2.
+metrics trace (objective within tolerance of the reference, on either side since its iterates may
+be infeasible, and constraint-gap norm within tolerance times max |X v|). pyscnn solves
+``1/(2n)||.||^2 + lam sum ||.||`` with ``lam = beta / n`` on the same gate vectors
+(``unitize_data=False``); it reorders its gates, so its solution is scored with its own
+activations. pyscnn cannot express three-layer groups, so it is absent from B2. CLARABEL and SCS
+are not run in the --gpu configuration (they are CPU solvers; the default run gives the ratios).
+
 """
 
 from __future__ import annotations
@@ -75,12 +80,20 @@ def build_problem(spec: dict[str, Any]) -> dict[str, Any]:
     if spec["kind"] == "b1":
         X, y = b1_data(spec["n"], spec["d"])
         D, gates = b1_patterns(X, spec["P"])
-        return dict(X=X, y=y, beta=1e-3 * spec["n"], D1=D[:, None, :], sigma=np.ones((len(D), 1)), D2=D, gates=gates)
+        return {
+            "X": X,
+            "y": y,
+            "beta": 1e-3 * spec["n"],
+            "D1": D[:, None, :],
+            "sigma": np.ones((len(D), 1)),
+            "D2": D,
+            "gates": gates,
+        }
     groups = np.load(spec["groups"])
     from pathconvex_lab.data import load_dataset
 
     X, y = load_dataset(spec["data"])
-    return dict(X=X, y=y, beta=spec["beta"], D1=groups["D1"], sigma=groups["sigma"], D2=groups["D2"])
+    return {"X": X, "y": y, "beta": spec["beta"], "D1": groups["D1"], "sigma": groups["sigma"], "D2": groups["D2"]}
 
 
 def relative_violation(prob: dict[str, Any], V: np.ndarray) -> float:
@@ -108,18 +121,34 @@ def run_fast(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
 
     dtype = getattr(torch, opts.get("dtype", "float64"))
     with contextlib.redirect_stdout(sys.stderr):  # the iteration log goes to the run's log
-        out = solve_group_program_fast(prob["X"], prob["y"], prob["beta"], prob["D1"], prob["sigma"], prob["D2"],
-                                       tol=1e-6, device=opts.get("device", "cpu"), dtype=dtype, max_iter=200,
-                                       time_limit=opts["time_limit"], verbose=True)
+        out = solve_group_program_fast(
+            prob["X"],
+            prob["y"],
+            prob["beta"],
+            prob["D1"],
+            prob["sigma"],
+            prob["D2"],
+            tol=1e-6,
+            device=opts.get("device", "cpu"),
+            dtype=dtype,
+            max_iter=200,
+            time_limit=opts["time_limit"],
+            verbose=True,
+        )
     times = {}
     for thr in THRESHOLDS:
         hit = [h["seconds"] for h in out["history"] if h["gap"] <= thr and h["violation"] <= thr]
         times[thr] = hit[0] if hit else None
-    extra = dict(certified_gap=out["gap"], iterations=out["iterations"], device=out["device"], dtype=out["dtype"])
+    extra = {
+        "certified_gap": out["gap"],
+        "iterations": out["iterations"],
+        "device": out["device"],
+        "dtype": out["dtype"],
+    }
     if out["device"].startswith("cuda"):
         extra["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
     V = out["V"]
-    return dict(V=V, status=out["status"], times=times, extra=extra)
+    return {"V": V, "status": out["status"], "times": times, "extra": extra}
 
 
 def run_cvxpy(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
@@ -144,19 +173,19 @@ def run_cvxpy(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
     problem = cp.Problem(cp.Minimize(0.5 * cp.sum_squares(out - y) + prob["beta"] * reg), cons)
     tol, cap = opts.get("tol"), opts["time_limit"]
     if opts["solver"] == "CLARABEL":
-        settings = dict(time_limit=cap)
+        settings = {"time_limit": cap}
         if tol is not None:
             settings.update(tol_gap_abs=tol, tol_gap_rel=tol, tol_feas=tol)
     else:
-        settings = dict(eps_abs=tol, eps_rel=tol, time_limit_secs=cap, max_iters=10**7)
+        settings = {"eps_abs": tol, "eps_rel": tol, "time_limit_secs": cap, "max_iters": 10**7}
     start = time.perf_counter()
     problem.solve(solver=opts["solver"], **settings)
     seconds = time.perf_counter() - start
     if Vs[0].value is None:
-        return dict(V=None, status=str(problem.status), times={}, extra={})
+        return {"V": None, "status": str(problem.status), "times": {}, "extra": {}}
     V = np.stack([v.value.reshape(d, G, m1).transpose(1, 0, 2) for v in Vs])
-    extra = dict(solver_seconds=problem.solver_stats.solve_time, iterations=problem.solver_stats.num_iters)
-    return dict(V=V, status=str(problem.status), times={"run": seconds}, extra=extra)
+    extra = {"solver_seconds": problem.solver_stats.solve_time, "iterations": problem.solver_stats.num_iters}
+    return {"V": V, "status": str(problem.status), "times": {"run": seconds}, "extra": extra}
 
 
 def run_pyscnn(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
@@ -171,22 +200,44 @@ def run_pyscnn(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
     metrics = Metrics(metric_freq=1, model_loss=True, constraint_gaps=True)
     device = opts.get("device", "cpu")
     target = y.reshape(-1, 1) if device == "cuda" else y  # its CUDA backend needs an (n, 1) target
-    cvx, trace = optimize_model(model, AL(model), metrics, X, target, regularizer=NeuronGL1(prob["beta"] / n),
-                                return_convex=True, unitize_data=False, device=device, dtype=opts.get("dtype", "float64"))
+    cvx, trace = optimize_model(
+        model,
+        AL(model),
+        metrics,
+        X,
+        target,
+        regularizer=NeuronGL1(prob["beta"] / n),
+        return_convex=True,
+        unitize_data=False,
+        device=device,
+        dtype=opts.get("dtype", "float64"),
+    )
     # pyscnn reorders (and may drop) gates: score with its own gates, as blocks (2, G', d, 1)
     D = X @ cvx.G > 0
     v, w = cvx.parameters
     V = np.stack([v[0], w[0]])[..., None]
     own = dict(prob, D1=D.T[:, None, :], D2=D.T, sigma=np.ones((D.shape[1], 1)))
-    return dict(V=V, status="finished", times={}, extra=dict(own=own, trace=dict(
-        time=np.asarray(trace.time, float).tolist(),
-        objective=(np.asarray(trace.model_loss, float) * n).tolist(),
-        constraint_gaps=np.asarray(trace.constraint_gaps, float).tolist())))
+    return {
+        "V": V,
+        "status": "finished",
+        "times": {},
+        "extra": {
+            "own": own,
+            "trace": {
+                "time": np.asarray(trace.time, float).tolist(),
+                "objective": (np.asarray(trace.model_loss, float) * n).tolist(),
+                "constraint_gaps": np.asarray(trace.constraint_gaps, float).tolist(),
+            },
+        },
+    }
 
 
 #: Modules each runner imports, loaded before the clock and the memory baseline start.
-IMPORTS = {"fast": ["torch", "pathconvex_lab.convex.fast"], "cvxpy": ["cvxpy", "scipy.sparse"],
-           "pyscnn": ["torch", "scnn.optimize", "scnn.models", "scnn.solvers", "scnn.metrics"]}
+IMPORTS = {
+    "fast": ["torch", "pathconvex_lab.convex.fast"],
+    "cvxpy": ["cvxpy", "scipy.sparse"],
+    "pyscnn": ["torch", "scnn.optimize", "scnn.models", "scnn.solvers", "scnn.metrics"],
+}
 
 
 def worker(spec: dict[str, Any]) -> dict[str, Any]:
@@ -206,37 +257,60 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
     res = runner(prob, spec["options"])
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    out = dict(status=res["status"], wall=wall, cpu=cpu, peak_mb=peak, delta_mb=peak - base_rss,
-               times={str(k): v for k, v in res["times"].items()}, extra=res["extra"])
+    out = {
+        "status": res["status"],
+        "wall": wall,
+        "cpu": cpu,
+        "peak_mb": peak,
+        "delta_mb": peak - base_rss,
+        "times": {str(k): v for k, v in res["times"].items()},
+        "extra": res["extra"],
+    }
     if res["V"] is not None:
         scored = res["extra"].pop("own", prob)
-        out.update(objective=objective(scored, res["V"]), violation=relative_violation(scored, res["V"]),
-                   scale=float(np.abs(np.einsum("nd,sgdj->sgjn", scored["X"], res["V"])).max()))
+        out.update(
+            objective=objective(scored, res["V"]),
+            violation=relative_violation(scored, res["V"]),
+            scale=float(np.abs(np.einsum("nd,sgdj->sgjn", scored["X"], res["V"])).max()),
+        )
     return out
 
 
 # --------------------------------------------------------------------------- orchestration
 
 
-def launch(problem: dict[str, Any], runner: str, options: dict[str, Any], threads: int, cap: float,
-           log_file: Path | None = None) -> dict[str, Any]:
+def launch(
+    problem: dict[str, Any],
+    runner: str,
+    options: dict[str, Any],
+    threads: int,
+    cap: float,
+    log_file: Path | None = None,
+) -> dict[str, Any]:
     """Run :func:`worker` in a subprocess with ``threads`` threads and a hard ``cap`` (seconds); its
     stderr goes to ``log_file`` when given."""
-    env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
-               MKL_NUM_THREADS=str(threads))
-    spec = json.dumps(dict(problem=problem, runner=runner, options=options, threads=threads))
+    env = dict(
+        os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads)
+    )
+    spec = json.dumps({"problem": problem, "runner": runner, "options": options, "threads": threads})
     try:
-        done = subprocess.run([sys.executable, __file__, "--worker", spec], env=env, capture_output=True,
-                              text=True, timeout=cap)
+        done = subprocess.run(
+            [sys.executable, __file__, "--worker", spec],
+            env=env,
+            capture_output=True,
+            check=False,
+            text=True,
+            timeout=cap,
+        )
     except subprocess.TimeoutExpired as exc:
         if log_file is not None:
             log_file.write_text(exc.stderr.decode() if isinstance(exc.stderr, bytes) else (exc.stderr or ""))
-        return dict(status=f"not finished in {cap:.0f} s", wall=cap)
+        return {"status": f"not finished in {cap:.0f} s", "wall": cap}
     if log_file is not None:
         log_file.write_text(done.stderr)
     lines = done.stdout.strip().splitlines()
     if done.returncode != 0 or not lines:
-        return dict(status="error: " + (done.stderr.strip().splitlines() or ["?"])[-1][:120])
+        return {"status": "error: " + (done.stderr.strip().splitlines() or ["?"])[-1][:120]}
     return json.loads(lines[-1])
 
 
@@ -249,16 +323,18 @@ def planned_runs(problem: dict[str, Any], gpu: bool) -> list[tuple[str, str, dic
     large = problem.get("n", 0) >= 50_000
     runs: list[tuple[str, str, dict[str, Any]]] = []
     if not gpu:
-        runs += [("CLARABEL default", "cvxpy", dict(solver="CLARABEL", tol=None)),
-                 ("CLARABEL 1e-4", "cvxpy", dict(solver="CLARABEL", tol=1e-4)),
-                 ("SCS 1e-4", "cvxpy", dict(solver="SCS", tol=1e-4)),
-                 ("SCS 1e-6", "cvxpy", dict(solver="SCS", tol=1e-6))]
+        runs += [
+            ("CLARABEL default", "cvxpy", {"solver": "CLARABEL", "tol": None}),
+            ("CLARABEL 1e-4", "cvxpy", {"solver": "CLARABEL", "tol": 1e-4}),
+            ("SCS 1e-4", "cvxpy", {"solver": "SCS", "tol": 1e-4}),
+            ("SCS 1e-6", "cvxpy", {"solver": "SCS", "tol": 1e-6}),
+        ]
     if not large:
-        runs.append(("fast cpu float64", "fast", dict(device="cpu")))
+        runs.append(("fast cpu float64", "fast", {"device": "cpu"}))
     if gpu:
-        runs.append(("fast cuda float64", "fast", dict(device="cuda")))
+        runs.append(("fast cuda float64", "fast", {"device": "cuda"}))
     if problem["kind"] == "b1" and (large or not gpu):
-        runs.append(("pyscnn AL defaults", "pyscnn", dict(device="cuda", dtype="float32") if large else {}))
+        runs.append(("pyscnn AL defaults", "pyscnn", {"device": "cuda", "dtype": "float32"} if large else {}))
     return runs
 
 
@@ -298,7 +374,7 @@ def time_to(r: dict[str, Any], ref: float, thr: float) -> float | None:
     if r["solver"].startswith("pyscnn"):
         trace = r["extra"]["trace"]
         for t, obj, cg in zip(trace["time"], trace["objective"], trace["constraint_gaps"]):
-            if (obj - ref) / abs(ref) <= thr and cg <= thr * r["scale"]:
+            if abs(obj - ref) <= thr * abs(ref) and cg <= thr * r["scale"]:  # its iterates may be infeasible
                 return t
         return None
     return r["wall"] if reached(r, ref, thr) else None
@@ -309,8 +385,10 @@ def fmt(x: float | None, spec: str = ".2f") -> str:
 
 
 def table(rows: list[dict]) -> str:
-    head = (f"{'problem':<22} {'solver':<20} {'t(1e-4)':>8} {'t(1e-6)':>8} {'wall':>7} {'cpu':>7} "
-            f"{'rel':>9} {'cert.gap':>8} {'viol':>8} {'peakMB':>7} {'dMB':>6}  status")
+    head = (
+        f"{'problem':<22} {'solver':<20} {'t(1e-4)':>8} {'t(1e-6)':>8} {'wall':>7} {'cpu':>7} "
+        f"{'rel':>9} {'cert.gap':>8} {'viol':>8} {'peakMB':>7} {'dMB':>6}  status"
+    )
     lines = [head, "-" * len(head)]
     for r in rows:
         cert = r.get("extra", {}).get("certified_gap")
@@ -352,26 +430,45 @@ def ratios(rows: list[dict], main: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes only")
-    parser.add_argument("--gpu", action="store_true",
-                        help="GPU configuration (run on a CUDA machine): B1 (500,10,128), B2 and B1 at n=1e5, d=50, "
-                             "P=1024; fast solver on CPU and CUDA, pyscnn on CUDA for the large problem")
-    parser.add_argument("--solvers", type=lambda s: [x.strip().lower() for x in s.split(",")], default=None,
-                        help="comma list of solver-label prefixes to run (e.g. 'fast,pyscnn'); default all")
+    parser.add_argument(
+        "--gpu",
+        action="store_true",
+        help="GPU configuration (run on a CUDA machine): B1 (500,10,128), B2 and B1 at n=1e5, d=50, "
+        "P=1024; fast solver on CPU and CUDA, pyscnn on CUDA for the large problem",
+    )
+    parser.add_argument(
+        "--solvers",
+        type=lambda s: [x.strip().lower() for x in s.split(",")],
+        default=None,
+        help="comma list of solver-label prefixes to run (e.g. 'fast,pyscnn'); default all",
+    )
     parser.add_argument("--threads", type=int, default=1, help="BLAS/torch threads per solver run (default 1)")
     parser.add_argument("--cap", type=float, default=None, help="time limit per run in seconds")
     parser.add_argument("--pyscnn-cap", type=float, default=None, help="time limit of pyscnn runs (default --cap)")
     parser.add_argument("--json", type=Path, default=None, help="also write the rows as JSON here")
-    parser.add_argument("--log-dir", type=Path, default=None,
-                        help="write each run's stderr (the fast solver's iteration log) to this folder")
+    parser.add_argument(
+        "--log-dir",
+        type=Path,
+        default=None,
+        help="write each run's stderr (the fast solver's iteration log) to this folder",
+    )
+    parser.add_argument("--rescore", type=Path, default=None, help="re-print the tables of an earlier --json file")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(json.loads(args.worker)), default=float))
         return 0
+    if args.rescore:
+        rows = json.loads(args.rescore.read_text())
+        for r in rows:
+            r["t"] = {thr: time_to(r, r["reference"], thr) for thr in THRESHOLDS}
+        main_run = "fast cpu float64" if any(r["solver"] == "fast cpu float64" for r in rows) else "fast cuda float64"
+        print(ratios(rows, main_run) + "\n\n" + table(rows))
+        return 0
     cap = args.cap or (60.0 if args.quick else 300.0)
     if args.log_dir:
         args.log_dir.mkdir(parents=True, exist_ok=True)
-    log = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    log = lambda msg: print(msg, file=sys.stderr, flush=True)
     if args.quick:
         sizes = [(100, 5, 32)]
     elif args.gpu:
@@ -379,10 +476,12 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sizes = [(100, 5, 32), (100, 5, 128), (500, 10, 128)]
     with tempfile.TemporaryDirectory() as tmp:
-        problems = [(f"B1 n={n} d={d} P={P}", dict(kind="b1", n=n, d=d, P=P)) for n, d, P in sizes]
-        problems.append(groups_problem(Path(tmp), "ds1", 2, 0.1) if args.quick else groups_problem(Path(tmp), "ds2", 2, 0.05))
+        problems = [(f"B1 n={n} d={d} P={P}", {"kind": "b1", "n": n, "d": d, "P": P}) for n, d, P in sizes]
+        problems.append(
+            groups_problem(Path(tmp), "ds1", 2, 0.1) if args.quick else groups_problem(Path(tmp), "ds2", 2, 0.05)
+        )
         if args.gpu:
-            problems.append(("B1 n=1e5 d=50 P=1024", dict(kind="b1", n=100_000, d=50, P=1024)))
+            problems.append(("B1 n=1e5 d=50 P=1024", {"kind": "b1", "n": 100_000, "d": 50, "P": 1024}))
         rows = []
         for name, problem in problems:
             log(f"{name}")
@@ -390,8 +489,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(rows, default=float, indent=1))
-    print(f"\nconvex solvers, {args.threads} thread(s) per run, cap {cap:.0f} s per run "
-          f"(reference: CLARABEL default, else the best certified fast solve; '—': not reached)\n")
+    print(
+        f"\nconvex solvers, {args.threads} thread(s) per run, cap {cap:.0f} s per run "
+        f"(reference: CLARABEL default, else the best certified fast solve; '—': not reached)\n"
+    )
     print(ratios(rows, "fast cuda float64" if args.gpu else "fast cpu float64"))
     print()
     print(table(rows))
@@ -409,7 +510,7 @@ def groups_problem(tmp: Path, data: str, m1: int, beta: float) -> tuple[str, dic
     np.savez(path, D1=g.D1, sigma=g.sigma, D2=g.D2)
     print(f"{data} m1={m1}: {len(g.D1)} groups enumerated in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     label = "B2 DS2 m1=2" if data == "ds2" else f"{data.upper()} m1={m1}"
-    return label, dict(kind="groups", data=data, beta=beta, groups=str(path))
+    return label, {"kind": "groups", "data": data, "beta": beta, "groups": str(path)}
 
 
 if __name__ == "__main__":

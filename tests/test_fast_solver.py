@@ -217,7 +217,9 @@ def test_three_layer_values_of_math_section_8(data, m1, beta, expected) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("data", "m1", "beta", "expected"), [(ds1(), 3, 0.1, 0.53450033), (ds2(), 2, 0.05, 0.59234023)])
+@pytest.mark.parametrize(
+    ("data", "m1", "beta", "expected"), [(ds1(), 3, 0.1, 0.53450033), (ds2(), 2, 0.05, 0.59234023)]
+)
 def test_large_three_layer_values_of_math_section_8(data, m1, beta, expected) -> None:
     X, y = data
     g = arrangements.enumerate_groups(X, m1)
@@ -334,20 +336,20 @@ def test_float32_stops_at_its_precision_and_says_so() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        (dict(beta=-1.0), "beta"),
-        (dict(D1=np.ones((3, 1, 5), bool)), "D1"),
-        (dict(sigma=np.zeros((11, 1))), "sigma"),
-        (dict(D2=np.ones((11, 5), bool)), "D2"),
-        (dict(tol=0.0), "tol"),
-        (dict(warm_start=np.zeros((2, 11, 2, 2))), "warm_start"),
-        (dict(dtype=torch.float16), "dtype"),
-        (dict(device=3), "device"),
+        ({"beta": -1.0}, "beta"),
+        ({"D1": np.ones((3, 1, 5), bool)}, "D1"),
+        ({"sigma": np.zeros((11, 1))}, "sigma"),
+        ({"D2": np.ones((11, 5), bool)}, "D2"),
+        ({"tol": 0.0}, "tol"),
+        ({"warm_start": np.zeros((2, 11, 2, 2))}, "warm_start"),
+        ({"dtype": torch.float16}, "dtype"),
+        ({"device": 3}, "device"),
     ],
 )
 def test_bad_arguments_name_themselves(kwargs, match) -> None:
     X, y = ds1()
     D1, sigma, D2 = two_layer_groups(X)
-    args = dict(X=X, y=y, beta=0.1, D1=D1, sigma=sigma, D2=D2)
+    args = {"X": X, "y": y, "beta": 0.1, "D1": D1, "sigma": sigma, "D2": D2}
     args.update(kwargs)
     with pytest.raises(InputError, match=match):
         solve_group_program_fast(**args)
