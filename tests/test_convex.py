@@ -10,6 +10,7 @@ import warnings
 import cvxpy as cp
 import numpy as np
 import pytest
+import torch
 
 from pathconvex_lab.arrangements import enumerate_groups, sample_groups
 from pathconvex_lab.convex import (
@@ -248,6 +249,58 @@ def test_fast_backend_dispatch(monkeypatch):
     with pytest.raises(InputError, match="fast"):
         solve_two_layer(X, y, 0.1, solver="fast")
     assert solve_two_layer(X, y, 0.1, solver="auto").solver == "CLARABEL"
+
+
+@pytest.mark.parametrize("failure", ["raises", "max_iter"])
+def test_auto_falls_back_to_cvxpy_when_fast_fails(monkeypatch, failure):
+    """solver="auto" picks the torch solver from AUTO_FAST_CONSTRAINTS on; if it raises SolverError
+    or stops short of "optimal", CLARABEL solves instead (with a warning); "fast" does not fall back."""
+    X, y = ds1()
+    calls = []
+
+    def failing_fast(X, y, beta, D1, sigma, D2, **options):
+        calls.append(D1.shape)
+        if failure == "raises":
+            raise SolverError("stalled at gap 1e-3")
+        return {"V": np.zeros((2, D1.shape[0], X.shape[1], D1.shape[1])), "status": "max_iter",
+                "gap": 1.0, "violation": 0.0, "iterations": 100, "seconds": 0.1}
+
+    monkeypatch.setattr(program, "_fast_solver", lambda: failing_fast)
+    monkeypatch.setattr(program, "AUTO_FAST_CONSTRAINTS", 1)
+    with pytest.warns(SolverFallbackWarning, match="fast solver failed"):
+        result = solve_two_layer(X, y, 0.1, solver="auto")
+    assert calls == [(11, 1, 6)]
+    assert result.solver == "CLARABEL" and result.status == "optimal"
+    assert result.objective == pytest.approx(0.71447173, rel=RTOL)
+    if failure == "raises":
+        with pytest.raises(SolverError, match="stalled"):
+            solve_two_layer(X, y, 0.1, solver="fast")
+    else:
+        assert solve_two_layer(X, y, 0.1, solver="fast").status == "max_iter"
+
+
+def test_auto_uses_fast_from_the_threshold(monkeypatch, ds1_groups):
+    """From AUTO_FAST_CONSTRAINTS inequalities on, "auto" solves with the torch solver, on one
+    thread below AUTO_ONE_THREAD_CONSTRAINTS, and agrees with CLARABEL."""
+    X, y = ds1()
+    size = estimate_size(6, 2, ds1_groups.D1, ds1_groups.sigma, ds1_groups.D2)
+    monkeypatch.setattr(program, "AUTO_FAST_CONSTRAINTS", size.constraints + 1)
+    assert program.resolve_backend("auto", size) == "cvxpy"
+    monkeypatch.setattr(program, "AUTO_FAST_CONSTRAINTS", size.constraints)
+    assert program.resolve_backend("auto", size) == "fast"
+    fast, threads = program._fast_solver(), []
+
+    def counting_fast(*args, **options):
+        threads.append(torch.get_num_threads())
+        return fast(*args, **options)
+
+    monkeypatch.setattr(program, "_fast_solver", lambda: counting_fast)
+    before = torch.get_num_threads()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", SolverFallbackWarning)
+        result = solve_groups(X, y, 0.1, ds1_groups, solver="auto")
+    assert result.solver == "fast" and threads == [1] and torch.get_num_threads() == before
+    assert result.objective == pytest.approx(solve_groups(X, y, 0.1, ds1_groups).objective, rel=RTOL)
 
 
 # --------------------------------------------------------------------------- size and inputs

@@ -85,7 +85,7 @@ def certify_and_grow(
     progress: bool = True,
     tol: float = 1e-6,
     layers: int | None = None,
-    solver: str = "cvxpy",
+    solver: str = "auto",
 ) -> tuple[ConvexResult, GrowthHistory]:
     """Solve the group program on a growing working set priced against ``pool``.
 
@@ -99,6 +99,8 @@ def certify_and_grow(
             or a ``Groups`` object (e.g. many sampled groups: an upper bound only).
         tol: stop when ``sigma_A(r) <= beta (1 + tol)``.
         layers: 2 or 3 (default: 2 when ``m1 == 1``, else 3).
+        solver: backend of each solve (``"auto"``: the torch solver for large working sets, else
+            CLARABEL; ``"cvxpy"``, ``"fast"`` or a cvxpy solver name as in ``solve_two_layer``).
         progress: show a tqdm bar; Ctrl-C (KeyboardInterrupt) stops and keeps what was found.
     Returns:
         ``(result, history)``: the last :class:`ConvexResult` (``source="grown"``, marked

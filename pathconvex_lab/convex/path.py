@@ -9,8 +9,8 @@ Warm starts come from the path itself, as a *working set* of groups: the groups 
 previous ``beta`` are kept, the program is solved on them only, and the certificate over ALL
 groups prices the rest; groups with ``sigma_g(r) > beta`` are added and the program re-solved,
 until ``sigma_A(r) <= beta (1 + tol)``. The answer is then the optimum over all groups (the
-certificate proves it), usually from a small fraction of them. With ``solver="fast"`` the
-torch solver is also warm-started from the previous blocks.
+certificate proves it), usually from a small fraction of them. With ``solver="fast"`` (or the
+default ``"auto"`` when it picks the torch solver) solves are warm-started from the previous blocks.
 
 ``beta_max = sigma_A(y)`` (the certificate at the zero network): the zero network is optimal
 exactly when ``beta >= beta_max`` (its residual is ``y``), so those ``beta`` need no solve.
@@ -465,7 +465,7 @@ def _solve_point(X: np.ndarray, y: np.ndarray, beta: float, full: Any, state: _P
             state.working = np.concatenate([state.working, add])
             if state.blocks is not None:
                 state.blocks = np.concatenate([state.blocks, np.zeros((2, add.size, d, m1))], axis=1)
-        options = {"warm_start": state.blocks} if solver == "fast" and state.blocks is not None else {}
+        options = {"warm_start": state.blocks} if solver in ("fast", "auto") and state.blocks is not None else {}
         result = solve_groups(X, y, beta, subset_groups(full, state.working), layers=layers, solver=solver,
                               source="path", **options)
         rounds += 1
@@ -549,7 +549,7 @@ def regularization_path(
     m1: int | None = None,
     groups: Any = "exact",
     *,
-    solver: str = "cvxpy",
+    solver: str = "auto",
     seed: Any = 0,
     tol: float = 1e-6,
     max_rounds: int = 20,
@@ -569,7 +569,8 @@ def regularization_path(
         layers: 2 (weight decay) or 3 (path norm); ``m1``: first-layer width (3 layers, default 2).
         groups: ``"exact"`` (certificates are proofs), an ``int`` (sampled groups, MATH §5.4), a
             ``Groups``/``Patterns`` object or a network (see ``solve_three_layer``); ``seed`` for sampling.
-        solver: the backend of each restricted solve (``"cvxpy"``, ``"fast"`` (warm-started), ...).
+        solver: the backend of each restricted solve: ``"auto"`` (the torch solver, warm-started,
+            from ``AUTO_FAST_CONSTRAINTS`` inequalities on, else CLARABEL), ``"cvxpy"``, ``"fast"``, ...
         tol: a point is done when ``sigma_A(r) <= beta (1 + tol)`` over all groups.
         max_rounds, add_per_round: at most this many solves per point, adding at most this many
             violating groups per solve.

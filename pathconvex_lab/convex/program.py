@@ -15,15 +15,20 @@ over blocks ``V`` of shape ``(2, G, d, m1)``: index 0 holds output sign ``s = +1
 
 Backends: ``"cvxpy"`` (CLARABEL, then SCS with a :class:`SolverFallbackWarning`), a named cvxpy
 solver such as ``"SCS"`` (tried first, then the defaults), ``"fast"`` (the torch solver of
-``pathconvex_lab.convex.fast``), or ``"auto"`` (``"fast"`` for problems above
-:data:`AUTO_FAST_VARIABLES` variables when that module is importable, else ``"cvxpy"``).
+``pathconvex_lab.convex.fast``), or ``"auto"`` (``"fast"`` for problems of at least
+:data:`AUTO_FAST_CONSTRAINTS` inequalities when that module is importable, on one torch thread
+below :data:`AUTO_ONE_THREAD_CONSTRAINTS`, else ``"cvxpy"``; when the
+torch solver raises :class:`SolverError` / :class:`ProblemTooLargeError` or stops short of
+``"optimal"``, ``"auto"`` warns :class:`SolverFallbackWarning` and solves with ``"cvxpy"``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import time
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,8 +39,15 @@ from ..errors import InputError, ProblemTooLargeError, SolverError, SolverFallba
 
 #: cvxpy solvers tried in order by the ``"cvxpy"`` backend (never ECOS: cvxpy >= 1.6 ships without it).
 CVXPY_SOLVERS = ("CLARABEL", "SCS")
-#: Above this many variables, ``solver="auto"`` prefers the torch solver when it is importable.
-AUTO_FAST_VARIABLES = 200_000
+#: From this many inequalities on, ``solver="auto"`` prefers the torch solver when it is importable
+#: (CLARABEL's time follows the cone rows, B1 has 2,560 variables but 128,000 rows). Measured on 2
+#: shared CPU cores, one torch thread: below ~12,000 rows (DS1 m1 = 2, working sets of <= 300
+#: DS2 groups) both take 10-300 ms and neither wins reliably; from ~30,000 (DS3(8) m1 = 2,
+#: moons(30) two layers) the torch solver is 2.5-4x faster, and 15-35x on B1/B2.
+AUTO_FAST_CONSTRAINTS = 30_000
+#: Below this many inequalities ``"auto"`` runs the torch solver on one CPU thread: on shared cores
+#: small solves with several threads stalled up to 10x (DS3(8) m1 = 2: 9.9 s vs 0.28 s).
+AUTO_ONE_THREAD_CONSTRAINTS = 100_000
 #: Default budgets checked before anything is allocated.
 MAX_VARIABLES = 2_000_000
 MAX_BYTES = 8 * 2**30
@@ -333,7 +345,7 @@ def resolve_backend(solver: Any, size: ProblemSize) -> str:
     if not isinstance(solver, str) or not solver:
         raise InputError(f"solver must be 'cvxpy', 'fast', 'auto' or a cvxpy solver name such as 'CLARABEL'; got {solver!r}")
     if solver == "auto":
-        return "fast" if size.variables > AUTO_FAST_VARIABLES and _fast_solver() is not None else "cvxpy"
+        return "fast" if size.constraints >= AUTO_FAST_CONSTRAINTS and _fast_solver() is not None else "cvxpy"
     if solver in ("cvxpy", "fast"):
         return solver
     import cvxpy as cp
@@ -373,12 +385,48 @@ def solve_group_program(
     D1, sigma, D2 = check_group_arrays(D1, sigma, D2, X.shape[0])
     size = estimate_size(*X.shape, D1, sigma, D2)
     backend = resolve_backend(solver, size)
-    if backend != "fast":
-        check_size(size, max_variables, max_bytes)
-        return solve_group_program_cvxpy(X, y, beta, D1, sigma, D2, solver=backend, verbose=verbose)
-    fast = _fast_solver()
-    if fast is None:
-        raise InputError("solver='fast' needs pathconvex_lab.convex.fast (the torch solver), which is not available")
+    if backend == "fast":
+        fast = _fast_solver()
+        if fast is None:
+            raise InputError("solver='fast' needs pathconvex_lab.convex.fast (the torch solver), which is not available")
+        if solver != "auto":
+            return run_fast(fast, X, y, beta, D1, sigma, D2, fast_options)
+        try:
+            with torch_threads(1 if size.constraints < AUTO_ONE_THREAD_CONSTRAINTS else None):
+                out = run_fast(fast, X, y, beta, D1, sigma, D2, fast_options)
+        except (SolverError, ProblemTooLargeError) as exc:
+            reason = f"{type(exc).__name__}: {exc}"
+        else:
+            if out["status"] == "optimal":
+                return out
+            reason = f"status {out['status']!r}"
+        warnings.warn(f"the fast solver failed ({reason}); falling back to cvxpy (CLARABEL)",
+                      SolverFallbackWarning, stacklevel=2)
+        backend = "cvxpy"
+    check_size(size, max_variables, max_bytes)
+    return solve_group_program_cvxpy(X, y, beta, D1, sigma, D2, solver=backend, verbose=verbose)
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the body with ``torch.set_num_threads(threads)`` (``None``: unchanged), then restore."""
+    if threads is None:
+        yield
+        return
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)
+
+
+def run_fast(fast: Any, X: np.ndarray, y: np.ndarray, beta: float, D1: np.ndarray, sigma: np.ndarray,
+             D2: np.ndarray, fast_options: dict[str, Any]) -> dict[str, Any]:
+    """Call the torch solver ``fast`` and recompute ``objective`` and ``violation`` from its
+    blocks ``V (2, G, d, m1)`` in numpy; ``seconds`` becomes ``{"build": 0, "solve": s}``."""
     out = dict(fast(X, y, beta, D1, sigma, D2, **fast_options))
     V = np.asarray(out["V"], dtype=np.float64)
     seconds = out.get("seconds", float("nan"))

@@ -55,12 +55,13 @@ def _trained(make_net: Callable[[int], Any], X: np.ndarray, y: np.ndarray, beta:
 
 
 def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neurons: int = 3, restarts: int = 2,
-                     steps: int = 600, lr: float = 2e-2) -> Any:
+                     steps: int = 600, lr: float = 2e-2, solver: str = "auto") -> Any:
     """Two-layer ReLU network with weight decay: convex optimum vs Adam with ``neurons`` neurons.
 
     ``x (n,)`` 1-D inputs (a bias column is appended), ``y (n,)``; default DS3(8). The button
     solves the convex program (exact patterns), trains ``restarts`` networks with Adam on the
-    same objective and certifies the best one. ``box.results`` holds ``convex``, ``adam``
+    same objective and certifies the best one; ``solver`` is the backend of the convex program
+    (as in ``solve_two_layer``). ``box.results`` holds ``convex``, ``adam``
     (best objective per restart, weight decay), ``certificate`` (of the best Adam network).
     ``children = (HBox(beta, neurons, button), HTML summary, Output figure, HTML status)``.
     """
@@ -83,7 +84,7 @@ def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neuron
     def solve() -> None:
         b, K = float(beta_slider.value), int(neuron_slider.value)
         status.value = "solving..."
-        result = solve_two_layer(X, y, b)
+        result = solve_two_layer(X, y, b, solver=solver)
         runs = _trained(lambda s: ParallelReLUNet((2, 1), K, seed=s), X, y, b, "weight_decay", restarts, steps, lr)
         best = min(runs, key=lambda run: run.best_objective)
         cert = certificate(best.net, X, y, b)
@@ -110,11 +111,13 @@ def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neuron
 
 
 def three_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.1, m1: int = 2, subnets: int = 3,
-                       max_m1: int = 3, restarts: int = 2, steps: int = 800, lr: float = 2e-2) -> Any:
+                       max_m1: int = 3, restarts: int = 2, steps: int = 800, lr: float = 2e-2,
+                       solver: str = "auto") -> Any:
     """Three-layer path-regularized network: exact convex optimum for ``m1`` vs Adam with
     ``subnets`` sub-networks, and the certificate of the trained network.
 
-    ``x (n,)`` 1-D inputs (bias appended), ``y (n,)``; default DS1 of MATH §8. ``box.results``
+    ``x (n,)`` 1-D inputs (bias appended), ``y (n,)``; default DS1 of MATH §8; ``solver`` as in
+    ``solve_three_layer``. ``box.results``
     holds ``convex``, ``adam``, ``certificate``, ``groups`` (number of exact groups).
     ``children = (HBox(m1, beta, subnets, button), HTML summary, Output figure, HTML status)``.
     """
@@ -141,7 +144,7 @@ def three_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.1, m1: i
         b, K, width = float(beta_slider.value), int(subnet_slider.value), int(m1_slider.value)
         status.value = "solving..."
         groups = cache.get(width, "exact")
-        result = solve_three_layer(X, y, b, width, groups)
+        result = solve_three_layer(X, y, b, width, groups, solver=solver)
         cache[width] = result.groups
         runs = _trained(lambda s: ParallelReLUNet((2, width, 1), K, seed=s), X, y, b, "path", restarts, steps, lr)
         best = min(runs, key=lambda run: run.best_objective)
