@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--m1", type=int, default=None, help="first-layer width of each sub-network (3 layers; default 2)")
     p.add_argument("--groups", default="exact", help="'exact' (default) or N: sample groups from N random draws")
     p.add_argument("--seed", type=int, default=0, help="seed for sampled groups")
-    p.add_argument("--solver", default="cvxpy", help="cvxpy (CLARABEL, SCS fallback), a cvxpy solver name, or fast")
+    p.add_argument("--solver", default="auto", help="auto (fast torch solver for large programs, else CLARABEL), cvxpy, a cvxpy solver name, or fast")
     p.add_argument("--no-cache", action="store_true", help="solve afresh and do not store the path")
     add_json_flag(p)
     p.set_defaults(func=run)
