@@ -17,10 +17,11 @@ metadata, so loading a file never executes code.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import zipfile
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -575,6 +576,7 @@ def network_objective(net: ParallelReLUNet, X: Any, y: Any, beta: float, regular
 
 
 __all__ = [
+    "torch_threads",
     "ParallelReLUNet",
     "path_norm",
     "network_objective",
@@ -587,3 +589,21 @@ __all__ = [
     "GRAD_CHUNK_ROWS",
     "REGULARIZERS",
 ]
+
+
+@contextlib.contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """Run the body with ``torch.set_num_threads(threads)`` (``None``: unchanged), then restore.
+
+    The setting is process-wide: small CPU problems run several times faster on one thread on
+    a busy machine, and the previous value is always restored.
+    """
+    if threads is None or threads == torch.get_num_threads():
+        yield
+        return
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

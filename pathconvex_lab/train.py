@@ -10,7 +10,6 @@ with the convex one.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import threading
 import time
@@ -22,7 +21,7 @@ import torch
 
 from ._validate import check_choice, check_int, check_matrix, check_positive, check_targets
 from .errors import InputError
-from .nets import REGULARIZERS, ParallelReLUNet, as_dtype, batched_path_norms, resolve_device
+from .nets import REGULARIZERS, ParallelReLUNet, as_dtype, batched_path_norms, resolve_device, torch_threads
 
 OPTIMIZERS = ("adam", "sgd")
 #: Below this many activations per step (n * K * widest layer), CPU training uses one thread:
@@ -117,20 +116,6 @@ def _prox_out_(net: ParallelReLUNet, eta: float, beta: float) -> None:
         net.out.copy_(torch.sign(net.out) * torch.clamp(net.out.abs() - eta * beta * rho, min=0.0))
 
 
-@contextlib.contextmanager
-def _cpu_threads(threads: int | None):
-    """Run the body with ``torch.set_num_threads(threads)`` (``None``: unchanged), then restore."""
-    if threads is None or threads == torch.get_num_threads():
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
-
-
 def _training_objective(net: ParallelReLUNet, Xb: torch.Tensor, yb: torch.Tensor, scale: float, beta: float,
                         regularizer: str, prox: bool) -> torch.Tensor:
     """Mini-batch estimate ``scale * 0.5 ||f(Xb) - yb||^2 + beta * R``; with ``prox`` the path norm
@@ -222,7 +207,7 @@ def train(
 
     if threads is None and dev.type == "cpu" and (batch_size or n) * model.num_subnets * max(model.widths) < SMALL_PROBLEM:
         threads = 1
-    with _cpu_threads(threads if dev.type == "cpu" else None):
+    with torch_threads(threads if dev.type == "cpu" else None):
         return _run(model, Xt, yt, beta, steps=steps, opt=opt, gen=gen, scale=scale, regularizer=regularizer,
                     batch_size=batch_size, lr=lr, record_every=record_every, progress=progress, callback=callback,
                     stop_event=stop_event, prox=prox, classification=classification, dev=dev)

@@ -16,45 +16,26 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
 import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Mapping
 
 from ..dashboard import write_dashboard
 from ..errors import InputError
 from ._common import add_json_flag
-from .lab import HOST, READY_TIMEOUT_S, TOKEN_ENV, _port, api_status, free_port, port_is_free, stop
+from .lab import HOST, READY_TIMEOUT_S, TOKEN_ENV, ServerLaunch, _port, free_port, port_is_free, start, stop
+from .lab import wait_until_ready as lab_wait_until_ready
 
 
 @dataclass(frozen=True)
-class DashboardLaunch:
+class DashboardLaunch(ServerLaunch):
     """Everything needed to start Voila: ``argv`` plus ``token`` (set as JUPYTER_TOKEN)."""
 
+    URL_PATH = "/"
     argv: tuple[str, ...]
     port: int
     notebook: Path
     token: str = field(repr=False)
-
-    @property
-    def base_url(self) -> str:
-        """``http://127.0.0.1:<port>`` (no trailing slash)."""
-        return f"http://{HOST}:{self.port}"
-
-    @property
-    def url(self) -> str:
-        """The address to open in a browser, token included."""
-        return f"{self.base_url}/?token={self.token}"
-
-    def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
-        """``base`` (default: this process's environment) plus ``JUPYTER_TOKEN``."""
-        import os
-
-        env = dict(os.environ if base is None else base)
-        env[TOKEN_ENV] = self.token
-        return env
 
 
 def plan_launch(notebook: str | Path, *, port: int | None = None, token: str | None = None) -> DashboardLaunch:
@@ -79,25 +60,9 @@ def plan_launch(notebook: str | Path, *, port: int | None = None, token: str | N
     return DashboardLaunch(argv, port, Path(notebook), token or secrets.token_hex(24))
 
 
-def start(launch: DashboardLaunch, *, env: Mapping[str, str] | None = None,
-          log: IO[bytes] | None = None) -> subprocess.Popen:
-    """Start Voila in its own session; ``log`` receives its stdout+stderr (default: inherited)."""
-    return subprocess.Popen(launch.argv, env=launch.env(env), stdin=subprocess.DEVNULL, stdout=log,
-                            stderr=subprocess.STDOUT if log is not None else None, start_new_session=True)
-
-
 def wait_until_ready(launch: DashboardLaunch, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> None:
     """Block until Voila answers HTTP (``/login``, which starts no kernel); RuntimeError if it exits or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Voila exited with status {proc.returncode} before it was ready")
-        try:
-            api_status(launch, "/login")  # type: ignore[arg-type]  # any HTTP status: the server is up
-            return
-        except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
-            time.sleep(0.25)
-    raise RuntimeError(f"Voila did not answer on {launch.base_url} within {timeout:.0f} s")
+    lab_wait_until_ready(launch, proc, timeout, path="/login", name="Voila", authorized=False)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -33,14 +33,15 @@ TOKEN_ENV = "JUPYTER_TOKEN"
 READY_TIMEOUT_S = 120.0
 
 
-@dataclass(frozen=True)
-class LabLaunch:
-    """Everything needed to start JupyterLab: ``argv`` plus ``token`` (set as JUPYTER_TOKEN)."""
+class ServerLaunch:
+    """URL and environment of a planned server (mixed into the frozen launch dataclasses).
 
-    argv: tuple[str, ...]
+    Subclasses have ``port`` and ``token`` fields and set ``URL_PATH``, the page a browser opens.
+    """
+
+    URL_PATH = "/"
     port: int
-    notebook_dir: Path
-    token: str = field(repr=False)
+    token: str
 
     @property
     def base_url(self) -> str:
@@ -50,13 +51,24 @@ class LabLaunch:
     @property
     def url(self) -> str:
         """The address to open in a browser, token included."""
-        return f"{self.base_url}/lab?token={self.token}"
+        return f"{self.base_url}{self.URL_PATH}?token={self.token}"
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """``base`` (default: this process's environment) plus ``JUPYTER_TOKEN``."""
         env = dict(os.environ if base is None else base)
         env[TOKEN_ENV] = self.token
         return env
+
+
+@dataclass(frozen=True)
+class LabLaunch(ServerLaunch):
+    """Everything needed to start JupyterLab: ``argv`` plus ``token`` (set as JUPYTER_TOKEN)."""
+
+    URL_PATH = "/lab"
+    argv: tuple[str, ...]
+    port: int
+    notebook_dir: Path
+    token: str = field(repr=False)
 
 
 def running_as_root() -> bool:
@@ -130,7 +142,7 @@ def plan_launch(
 
 
 def start(
-    launch: LabLaunch,
+    launch: ServerLaunch,
     *,
     env: Mapping[str, str] | None = None,
     log: IO[bytes] | None = None,
@@ -149,7 +161,7 @@ def start(
     )
 
 
-def api_status(launch: LabLaunch, path: str = "/api/status", *, token: str | None = None) -> int:
+def api_status(launch: ServerLaunch, path: str = "/api/status", *, token: str | None = None) -> int:
     """HTTP status of GET ``path`` with ``token`` in the Authorization header (no redirects followed)."""
 
     class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -167,19 +179,25 @@ def api_status(launch: LabLaunch, path: str = "/api/status", *, token: str | Non
         return int(exc.code)
 
 
-def wait_until_ready(launch: LabLaunch, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S) -> None:
-    """Block until ``/api/status`` answers 200 with the token; RuntimeError if the server exits or times out."""
+def wait_until_ready(launch: ServerLaunch, proc: subprocess.Popen, timeout: float = READY_TIMEOUT_S, *,
+                     path: str = "/api/status", name: str = "JupyterLab", authorized: bool = True) -> None:
+    """Block until the server answers GET ``path``; RuntimeError if it exits or times out.
+
+    With ``authorized`` (JupyterLab's ``/api/status``) the answer must be 200 with the token;
+    otherwise any HTTP status counts (Voila's ``/login``, which starts no kernel).
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"JupyterLab exited with status {proc.returncode} before it was ready")
+            raise RuntimeError(f"{name} exited with status {proc.returncode} before it was ready")
         try:
-            if api_status(launch, token=launch.token) == 200:
+            status = api_status(launch, path, token=launch.token if authorized else None)
+            if status == 200 or not authorized:
                 return
         except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
             pass
         time.sleep(0.25)
-    raise RuntimeError(f"JupyterLab did not answer on {launch.base_url} within {timeout:.0f} s")
+    raise RuntimeError(f"{name} did not answer on {launch.base_url} within {timeout:.0f} s")
 
 
 def stop(proc: subprocess.Popen, timeout: float = 20.0) -> int:

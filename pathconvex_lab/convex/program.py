@@ -24,11 +24,9 @@ torch solver raises :class:`SolverError` / :class:`ProblemTooLargeError` or stop
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 import time
 import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -391,6 +389,8 @@ def solve_group_program(
             raise InputError("solver='fast' needs pathconvex_lab.convex.fast (the torch solver), which is not available")
         if solver != "auto":
             return run_fast(fast, X, y, beta, D1, sigma, D2, fast_options)
+        from ..nets import torch_threads
+
         try:
             with torch_threads(1 if size.constraints < AUTO_ONE_THREAD_CONSTRAINTS else None):
                 out = run_fast(fast, X, y, beta, D1, sigma, D2, fast_options)
@@ -405,22 +405,6 @@ def solve_group_program(
         backend = "cvxpy"
     check_size(size, max_variables, max_bytes)
     return solve_group_program_cvxpy(X, y, beta, D1, sigma, D2, solver=backend, verbose=verbose)
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the body with ``torch.set_num_threads(threads)`` (``None``: unchanged), then restore."""
-    if threads is None:
-        yield
-        return
-    import torch
-
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
 
 
 def run_fast(fast: Any, X: np.ndarray, y: np.ndarray, beta: float, D1: np.ndarray, sigma: np.ndarray,
