@@ -162,15 +162,24 @@ def test_second_order_cone_step_reaches_the_boundary(seed: int, k: int) -> None:
 
 
 def test_vectorised_small_block_factorization_matches_lapack() -> None:
+    """Block matrices are stored batch-last ``(k, k, batch)``; large batches of small blocks use the
+    column-by-column kernels, which must agree with LAPACK."""
     rng = np.random.default_rng(3)
     A = torch.as_tensor(rng.standard_normal((3000, 6, 6)))
     H = A @ A.transpose(1, 2) + 1e-3 * torch.eye(6, dtype=A.dtype)
-    assert fast._use_vectorised_kernel(H)
-    torch.testing.assert_close(fast._cholesky(H), torch.linalg.cholesky(H), rtol=1e-10, atol=1e-10)
+    assert fast._use_vectorised_kernel(6, 3000, H.device)
+    Hb = fast._batch_last(H)
+    torch.testing.assert_close(fast._lapack_layout(fast._cholesky(Hb)), torch.linalg.cholesky(H), rtol=1e-10, atol=1e-10)
     eye = torch.eye(6, dtype=H.dtype).expand(3000, 6, 6)
-    torch.testing.assert_close(fast._spd_inverse(H) @ H, eye, rtol=0, atol=1e-8)
+    torch.testing.assert_close(fast._lapack_layout(fast._spd_inverse(Hb)) @ H, eye, rtol=0, atol=1e-8)
+    x = torch.as_tensor(rng.standard_normal((3000, 6)))
+    Ab = fast._batch_last(A)  # not symmetric: the transpose matters
+    torch.testing.assert_close(fast._block_matvec(Ab, x), (A @ x.unsqueeze(-1))[..., 0], rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(
+        fast._block_matvec(Ab, x, transpose=True), (A.transpose(1, 2) @ x.unsqueeze(-1))[..., 0], rtol=1e-12, atol=1e-12
+    )
     with pytest.raises(fast._FactorizationError):
-        fast._cholesky(-H)
+        fast._cholesky(-Hb)
 
 
 # --------------------------------------------------------------------------- MATH §8 reference values

@@ -222,10 +222,22 @@ class _Maps:
         grams = (weights.reshape(-1, n) @ self.XX).reshape(2, G, m1, m1, d, d)
         return grams.permute(0, 1, 2, 4, 3, 5).reshape(2, G, m1 * d, m1 * d)
 
-    def loss_matrices(self) -> Tensor:
-        """Explicit ``M_g^T`` for every group, shape ``(G, p, n)``."""
+    def loss(self, W: Tensor) -> Tensor:
+        """``sum_g M_g w_g`` for one sign's blocks ``W (G, p)``: ``-> (n,)`` (one matmul and a mask)."""
         n, d, G, m1 = self.sizes
-        return (self.C.unsqueeze(2) * self.X.T[None, None]).reshape(G, m1 * d, n)
+        return ((W.reshape(-1, d) @ self.X.T).reshape(G, m1, n) * self.C).sum((0, 1))
+
+    def masked_product(self, L: Tensor) -> Tensor:
+        """``F = [M_1 L_1 .. M_G L_G]`` for batch-last ``L (p, p, G)``, as an ``(n, p G)`` matrix (columns
+        in an order of their own): ``M_g = sum_j C_gj X`` on the ``j``-th row block of ``L_g``, so ``F`` is
+        ``m1`` matrix products ``X L`` masked by ``C``."""
+        n, d, G, m1 = self.sizes
+        p = m1 * d
+        rows = L.reshape(m1, d, p * G)
+        F = (self.X @ rows[0]).reshape(n, p, G).mul_(self.C[:, 0].T.unsqueeze(1))
+        for j in range(1, m1):
+            F.addcmul_((self.X @ rows[j]).reshape(n, p, G), self.C[:, j].T.unsqueeze(1))
+        return F.reshape(n, p * G)
 
     def loss_gram(self) -> Tensor:
         """``Q = [M_g^T M_h]_{g,h}``, shape ``(G p, G p)``, accumulated over chunks of data rows."""
@@ -386,36 +398,52 @@ class _FactorizationError(RuntimeError):
     """A Newton-system factorization failed (numerical breakdown)."""
 
 
-def _use_vectorised_kernel(A: Tensor) -> bool:
+def _use_vectorised_kernel(k: int, batch: int, device: torch.device) -> bool:
     """Large batches of small matrices on the CPU go through the batch-last kernels below, which loop
     over the ``k`` columns and vectorise over the batch (several times faster there than LAPACK's
     per-matrix calls)."""
-    return A.device.type == "cpu" and A.shape[-1] <= SMALL_BLOCK and math.prod(A.shape[:-2]) >= 2048
+    return device.type == "cpu" and k <= SMALL_BLOCK and batch >= 2048
+
+
+def _batch_size(A: Tensor) -> int:
+    """Number of matrices in a batch-last stack ``(k, k, ...)``."""
+    return math.prod(A.shape[2:])
+
+
+def _lapack_layout(A: Tensor) -> Tensor:
+    """Batch-last ``(k, k, ...)`` to batch-first ``(..., k, k)`` (a view)."""
+    return A.movedim((0, 1), (-2, -1))
+
+
+def _batch_last(A: Tensor) -> Tensor:
+    """Batch-first ``(..., k, k)`` to a contiguous batch-last ``(k, k, ...)``."""
+    return A.movedim((-2, -1), (0, 1)).contiguous()
 
 
 def _cholesky(A: Tensor) -> Tensor:
-    """Lower Cholesky factors of a batch of symmetric positive definite matrices ``(..., k, k)``."""
-    if _use_vectorised_kernel(A):
-        k = A.shape[-1]
-        L = _cholesky_batch_last(A.reshape(-1, k, k).permute(1, 2, 0).contiguous())
-        return L.permute(2, 0, 1).reshape(A.shape)
-    L, info = torch.linalg.cholesky_ex(A)
+    """Lower Cholesky factors of symmetric positive definite matrices stored batch-last ``(k, k, ...)``."""
+    k = A.shape[0]
+    if _use_vectorised_kernel(k, _batch_size(A), A.device):
+        return _cholesky_batch_last(A)
+    L, info = torch.linalg.cholesky_ex(_lapack_layout(A))
     if bool((info != 0).any()):
         raise _FactorizationError("a block matrix of the Newton system is not positive definite")
-    return L
+    return _batch_last(L)
 
 
 def _spd_inverse(A: Tensor) -> Tensor:
-    """Inverses of a batch of symmetric positive definite matrices ``(..., k, k)`` via Cholesky."""
-    if _use_vectorised_kernel(A):
-        k = A.shape[-1]
-        L = _cholesky_batch_last(A.reshape(-1, k, k).permute(1, 2, 0).contiguous())
-        return _inverse_from_cholesky_batch_last(L).permute(2, 0, 1).reshape(A.shape)
-    return torch.cholesky_inverse(_cholesky(A))
+    """Inverses of symmetric positive definite matrices stored batch-last ``(k, k, ...)``."""
+    k = A.shape[0]
+    if _use_vectorised_kernel(k, _batch_size(A), A.device):
+        return _inverse_from_cholesky_batch_last(_cholesky_batch_last(A))
+    L, info = torch.linalg.cholesky_ex(_lapack_layout(A))
+    if bool((info != 0).any()):
+        raise _FactorizationError("a block matrix of the Newton system is not positive definite")
+    return _batch_last(torch.cholesky_inverse(L))
 
 
 def _cholesky_batch_last(A: Tensor) -> Tensor:
-    """Cholesky factors of SPD matrices stored batch-last, ``A (k, k, B) -> L (k, k, B)``."""
+    """Cholesky factors by columns, vectorised over the batch: ``A (k, k, ...) -> L (k, k, ...)``."""
     k = A.shape[0]
     L = torch.zeros_like(A)
     for j in range(k):
@@ -427,7 +455,7 @@ def _cholesky_batch_last(A: Tensor) -> Tensor:
 
 
 def _inverse_from_cholesky_batch_last(L: Tensor) -> Tensor:
-    """``(L L^T)^{-1} = M^T M`` with ``M = L^{-1}``, batch-last ``(k, k, B)``."""
+    """``(L L^T)^{-1} = M^T M`` with ``M = L^{-1}``, batch-last ``(k, k, ...)``."""
     k = L.shape[0]
     M = torch.zeros_like(L)
     for i in range(k):
@@ -442,12 +470,23 @@ def _inverse_from_cholesky_batch_last(L: Tensor) -> Tensor:
     return inv
 
 
-def _outer_gram(Ft: Tensor) -> Tensor:
-    """``Ft^T Ft`` for ``Ft (N, n)``; on the CPU by BLAS ``syrk`` (half the work of a general product)."""
-    if Ft.device.type != "cpu":
-        return Ft.T @ Ft
-    syrk = scipy.linalg.blas.dsyrk if Ft.dtype == torch.float64 else scipy.linalg.blas.ssyrk
-    upper = torch.from_numpy(syrk(1.0, Ft.numpy().T))  # the upper triangle of Ft^T Ft
+def _block_matvec(A: Tensor, x: Tensor, transpose: bool = False) -> Tensor:
+    """``A_b x_b`` (or ``A_b^T x_b``) for batch-last matrices ``A (k, k, ...)`` and batch-first vectors
+    ``x (..., k)``: one multiply-add per column over the whole batch."""
+    xt = x.movedim(-1, 0)
+    out = torch.zeros_like(xt)
+    for j in range(A.shape[0]):
+        column = A[j] if transpose else A[:, j]
+        out.addcmul_(column, xt[j])
+    return out.movedim(0, -1)
+
+
+def _outer_gram(F: Tensor) -> Tensor:
+    """``F F^T`` for ``F (n, N)``; on the CPU by BLAS ``syrk`` (half the work of a general product)."""
+    if F.device.type != "cpu":
+        return F @ F.T
+    syrk = scipy.linalg.blas.dsyrk if F.dtype == torch.float64 else scipy.linalg.blas.ssyrk
+    upper = torch.from_numpy(syrk(1.0, F.numpy().T, trans=1))  # the upper triangle of F F^T
     return upper.triu() + upper.triu(1).T
 
 
@@ -458,15 +497,16 @@ class _Newton:
     not see); ``A`` acts on the ``V`` part of block ``(s, g)`` as ``s M_g``. With
     ``K_g = [H_{g+}^{-1} + H_{g-}^{-1}]_{VV} = L_g L_g^T`` (the two signs share ``M_g``) the loss part of
     the solve needs ``g = A^T (I + A H^{-1} A^T)^{-1} A u``, which subclasses compute in the smaller of
-    the ``n`` and ``G p`` spaces. Block matrices are factorized with a tiny relative diagonal shift
-    (late iterations make a block's scale span more than ``1/eps``); GMRES against the unshifted
-    matrix removes its effect.
+    the ``n`` and ``G p`` spaces. Block matrices are kept batch-last, ``(k, k, 2, G)``, and factorized
+    with a tiny relative diagonal shift (late iterations make a block's scale span more than
+    ``1/eps``); GMRES against the unshifted matrix removes its effect.
     """
 
-    def __init__(self, H: Tensor):
-        self.H = H
-        self.Hinv = _spd_inverse(_shifted(H))
-        self.L = _cholesky(_shifted(self.Hinv[0, :, 1:, 1:] + self.Hinv[1, :, 1:, 1:]))  # (G, p, p)
+    def __init__(self, maps: _Maps, H: Tensor):
+        self.maps = maps
+        self.H = _batch_last(H)
+        self.Hinv = _spd_inverse(_shifted(self.H))
+        self.L = _cholesky(_shifted(self.Hinv[1:, 1:, 0] + self.Hinv[1:, 1:, 1]))  # (p, p, G)
 
     def _loss_correction(self, w: Tensor) -> Tensor:
         """``M^T (I + M K M^T)^{-1} M w`` for ``w (G, p)`` (``M = [M_1 .. M_G]``)."""
@@ -477,16 +517,16 @@ class _Newton:
         raise NotImplementedError
 
     def _woodbury(self, rhs: Tensor) -> Tensor:
-        u = (self.Hinv @ rhs.unsqueeze(-1))[..., 0]
+        u = _block_matvec(self.Hinv, rhs)
         g = self._loss_correction(u[0, :, 1:] - u[1, :, 1:])
         reduced = rhs.clone()  # rhs - A^T c, formed before H^{-1} is applied (avoids cancellation)
         reduced[0, :, 1:] -= g
         reduced[1, :, 1:] += g
-        return (self.Hinv @ reduced.unsqueeze(-1))[..., 0]
+        return _block_matvec(self.Hinv, reduced)
 
     def matvec(self, dx: Tensor) -> Tensor:
         """``(A^T A + blockdiag(H)) dx``."""
-        out = (self.H @ dx.unsqueeze(-1))[..., 0]
+        out = _block_matvec(self.H, dx)
         g = self._loss_gram(dx[0, :, 1:] - dx[1, :, 1:])
         out[0, :, 1:] += g
         out[1, :, 1:] -= g
@@ -529,23 +569,20 @@ class _Newton:
 class _DataSpaceNewton(_Newton):
     """Capacitance in data space, ``S = I + F F^T`` (``n x n``) with ``F = [M_g L_g]_g``, for ``n <= G p``.
 
-    ``Zt (G, p, n)`` holds the ``M_g^T`` explicitly.
+    ``M_g`` is never formed: products with it are masked products with ``X`` (:meth:`_Maps.loss`,
+    :meth:`_Maps.output_adjoint`), and ``F`` is one matrix product ``X L`` masked by the groups.
     """
 
-    def __init__(self, H: Tensor, Zt: Tensor):
-        super().__init__(H)
-        G, p, n = Zt.shape
-        self.Zt = Zt.reshape(G * p, n)
-        Ft = torch.bmm(self.L.transpose(1, 2), Zt).reshape(G * p, n)
-        self.factor = _cholesky_dense(_outer_gram(Ft))
+    def __init__(self, maps: _Maps, H: Tensor):
+        super().__init__(maps, H)
+        self.factor = _cholesky_dense(_outer_gram(maps.masked_product(self.L)))
 
     def _loss_correction(self, w: Tensor) -> Tensor:
-        a = self.Zt.T @ w.reshape(-1)
-        c = torch.cholesky_solve(a.unsqueeze(-1), self.factor)[:, 0]
-        return (self.Zt @ c).reshape(w.shape)
+        c = torch.cholesky_solve(self.maps.loss(w).unsqueeze(-1), self.factor)[:, 0]
+        return self.maps.output_adjoint(c).reshape(w.shape)
 
     def _loss_gram(self, w: Tensor) -> Tensor:
-        return (self.Zt @ (self.Zt.T @ w.reshape(-1))).reshape(w.shape)
+        return self.maps.output_adjoint(self.maps.loss(w)).reshape(w.shape)
 
 
 class _BlockSpaceNewton(_Newton):
@@ -553,21 +590,16 @@ class _BlockSpaceNewton(_Newton):
     computed once), ``M^T (I + M K M^T)^{-1} M w = Q w - Q L T^{-1} L^T Q w``, ``T = I + L^T Q L``.
     Nothing of size ``n`` is touched; ``L^T Q L`` is formed in row chunks (no copy of ``Q``)."""
 
-    def __init__(self, H: Tensor, Q: Tensor):
-        super().__init__(H)
+    def __init__(self, maps: _Maps, H: Tensor, Q: Tensor):
+        super().__init__(maps, H)
         self.Q = Q
-        self.factor = _cholesky_dense(_congruence(Q, self.L))
-
-    def _block_apply(self, w: Tensor, transpose: bool) -> Tensor:
-        """``L w`` or ``L^T w`` for ``w (G p,)``, block by block."""
-        G, p, _ = self.L.shape
-        L = self.L.transpose(1, 2) if transpose else self.L
-        return (L @ w.reshape(G, p, 1)).reshape(-1)
+        self.factor = _cholesky_dense(_congruence(Q, _lapack_layout(self.L)))
 
     def _loss_correction(self, w: Tensor) -> Tensor:
-        Qw = self.Q @ w.reshape(-1)
-        c = torch.cholesky_solve(self._block_apply(Qw, True).unsqueeze(-1), self.factor)[:, 0]
-        return (Qw - self.Q @ self._block_apply(c, False)).reshape(w.shape)
+        Qw = (self.Q @ w.reshape(-1)).reshape(w.shape)
+        Ltw = _block_matvec(self.L, Qw, transpose=True).reshape(-1, 1)
+        c = torch.cholesky_solve(Ltw, self.factor).reshape(w.shape)
+        return Qw - (self.Q @ _block_matvec(self.L, c).reshape(-1)).reshape(w.shape)
 
     def _loss_gram(self, w: Tensor) -> Tensor:
         return (self.Q @ w.reshape(-1)).reshape(w.shape)
@@ -596,10 +628,10 @@ def _cholesky_dense(S: Tensor) -> Tensor:
 
 
 def _shifted(A: Tensor) -> Tensor:
-    """``A + REGULARIZATION_EPS * eps * diag(A)`` for each matrix of a batch (a relative shift of each
-    variable)."""
+    """``A + REGULARIZATION_EPS * eps * diag(A)`` for each matrix of a batch-last stack ``(k, k, ...)``
+    (a relative shift of each variable)."""
     out = A.clone()
-    out.diagonal(dim1=-2, dim2=-1).mul_(1 + REGULARIZATION_EPS * torch.finfo(A.dtype).eps)
+    out.diagonal(dim1=0, dim2=1).mul_(1 + REGULARIZATION_EPS * torch.finfo(A.dtype).eps)
     return out
 
 
@@ -771,10 +803,9 @@ def _newton_solver(maps: _Maps) -> Callable[[Tensor], _Newton]:
     block space (with ``M^T M`` computed once)."""
     n, d, G, m1 = maps.sizes
     if n <= G * m1 * d:
-        Zt = maps.loss_matrices()
-        return lambda H: _DataSpaceNewton(H, Zt)
+        return lambda H: _DataSpaceNewton(maps, H)
     Q = maps.loss_gram()
-    return lambda H: _BlockSpaceNewton(H, Q)
+    return lambda H: _BlockSpaceNewton(maps, H, Q)
 
 
 def _planned_bytes(n: int, d: int, G: int, m1: int, itemsize: int) -> int:
