@@ -303,6 +303,31 @@ def test_two_layer_patterns_may_be_given_as_a_matrix() -> None:
     np.testing.assert_allclose(a["V"], b["V"], rtol=0, atol=1e-12)
 
 
+def test_small_cpu_problems_run_on_one_thread_and_restore_the_setting(monkeypatch) -> None:
+    """``threads=None`` uses one torch thread below MULTITHREAD_ROWS cone-row entries, torch's setting
+    above it; an explicit count is used as given; the process setting is restored either way."""
+    X, y = ds1()
+    groups = two_layer_groups(X)
+    seen, solve = [], fast._solve
+
+    def recording(*args):
+        seen.append(torch.get_num_threads())
+        return solve(*args)
+
+    monkeypatch.setattr(fast, "_solve", recording)
+    torch.set_num_threads(2)
+    try:
+        solve_group_program_fast(X, y, 0.1, *groups, device="cpu")
+        solve_group_program_fast(X, y, 0.1, *groups, device="cpu", threads=2)
+        monkeypatch.setattr(fast, "MULTITHREAD_ROWS", 1)
+        solve_group_program_fast(X, y, 0.1, *groups, device="cpu")
+        assert seen == [1, 2, 2] and torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(1)
+    with pytest.raises(InputError, match="threads"):
+        solve_group_program_fast(X, y, 0.1, *groups, threads=0)
+
+
 def test_zero_targets_give_the_zero_network() -> None:
     X, _ = ds1()
     out = solve_group_program_fast(X, np.zeros(6), 0.1, *two_layer_groups(X))

@@ -61,6 +61,7 @@ import torch
 
 from .._validate import check_int, check_matrix, check_positive, check_targets
 from ..errors import InputError, ProblemTooLargeError, SolverError
+from ..nets import torch_threads
 
 __all__ = ["resolve_device", "solve_group_program_fast"]
 
@@ -88,6 +89,11 @@ MU_FLOOR = 1e-14
 PRECISION_FLOOR = 1e-7
 #: Memory the solver may plan to use on the CPU (on CUDA: 90% of the free device memory).
 CPU_MEMORY_BUDGET = 8 * 2**30
+#: With ``threads=None`` on the CPU, problems with fewer cone-row entries (2 G q) than this run on one
+#: torch thread, larger ones on torch's setting. On 2 shared cores (2026-11-26), a second thread
+#: made B1 (128k entries; batches of a few hundred blocks) 2.2x slower and DS1 m1 = 3 (368k) 1.1x
+#: slower, and B2 (776k) 1.5x faster: small tensors pay more for waking threads than they gain.
+MULTITHREAD_ROWS = 500_000
 #: Entries of the data-row chunks used to accumulate M^T M.
 CHUNK_ENTRIES = 5e7
 Tensor = torch.Tensor
@@ -443,30 +449,37 @@ def _spd_inverse(A: Tensor) -> Tensor:
 
 
 def _cholesky_batch_last(A: Tensor) -> Tensor:
-    """Cholesky factors by columns, vectorised over the batch: ``A (k, k, ...) -> L (k, k, ...)``."""
+    """Cholesky factors by columns, vectorised over the batch: ``A (k, k, ...) -> L (k, k, ...)``
+    (in-place multiply-adds: no temporaries of the batch's size)."""
     k = A.shape[0]
     L = torch.zeros_like(A)
     for j in range(k):
-        col = A[j:, j] - (L[j:, :j] * L[j, :j]).sum(1) if j else A[j:, j]
+        col = A[j:, j].clone()
+        for i in range(j):
+            col.addcmul_(L[j:, i], L[j, i], value=-1)
         if not bool((col[0] > 0).all()):
             raise _FactorizationError("a block matrix of the Newton system is not positive definite")
-        L[j:, j] = col / col[0].sqrt()
+        L[j:, j] = col.div_(col[0].sqrt())
     return L
 
 
 def _inverse_from_cholesky_batch_last(L: Tensor) -> Tensor:
-    """``(L L^T)^{-1} = M^T M`` with ``M = L^{-1}``, batch-last ``(k, k, ...)``."""
+    """``(L L^T)^{-1} = M^T M`` with ``M = L^{-1}`` (row by row), batch-last ``(k, k, ...)``."""
     k = L.shape[0]
     M = torch.zeros_like(L)
     for i in range(k):
-        M[i, i] = 1 / L[i, i]
-        if i:
-            M[i, :i] = -(L[i, :i].unsqueeze(1) * M[:i, :i]).sum(0) * M[i, i]
+        M[i, i] = L[i, i].reciprocal()
+        row = M[i, :i]
+        for j in range(i):  # row i of M:  -(sum_j L_ij M_j) / L_ii, M_j zero beyond column j
+            row[: j + 1].addcmul_(M[j, : j + 1], L[i, j])
+        row.mul_(-M[i, i])
     inv = torch.empty_like(L)
-    for i in range(k):
-        row = (M[i:, i : i + 1] * M[i:, i:]).sum(0)
-        inv[i, i:] = row
-        inv[i + 1 :, i] = row[1:]
+    for a in range(k):
+        row = M[a, a:] * M[a, a]
+        for i in range(a + 1, k):
+            row.addcmul_(M[i, a:], M[i, a])
+        inv[a, a:] = row
+        inv[a + 1 :, a] = row[1:]
     return inv
 
 
@@ -717,6 +730,7 @@ def solve_group_program_fast(
     device: str | torch.device = "auto",
     dtype: torch.dtype = torch.float64,
     time_limit: float | None = None,
+    threads: int | None = None,
     verbose: bool = False,
 ) -> dict[str, Any]:
     """Solve the group program (module docstring) by a structure-exploiting interior-point method.
@@ -734,6 +748,8 @@ def solve_group_program_fast(
     dtype : torch.float64 (default) or torch.float32 (GPUs; a stall short of ``tol`` then returns
         status "precision_limit" instead of raising).
     time_limit : seconds, or None.
+    threads : torch CPU threads for the solve (restored afterwards); None: one thread for problems
+        below :data:`MULTITHREAD_ROWS` cone-row entries, torch's setting above.
 
     Returns
     -------
@@ -760,6 +776,8 @@ def solve_group_program_fast(
     max_iter = check_int(max_iter, "max_iter", minimum=1)
     if time_limit is not None:
         time_limit = check_positive(time_limit, "time_limit")
+    if threads is not None:
+        threads = check_int(threads, "threads", minimum=1)
     if dtype not in (torch.float64, torch.float32):
         raise InputError(f"dtype must be torch.float64 or torch.float32; got {dtype!r}")
     dev = resolve_device(device, dtype)
@@ -770,6 +788,31 @@ def solve_group_program_fast(
                 f"warm_start must be a finite array of shape (2, G, d, m1)=(2, {G}, {d}, {m1}); got {warm_start.shape}"
             )
     _check_memory(n, d, G, m1, dev, dtype)
+    if threads is None and dev.type == "cpu" and 2 * G * _rows_per_block(n, m1) < MULTITHREAD_ROWS:
+        threads = 1
+    with torch_threads(threads if dev.type == "cpu" else None):
+        return _solve(X, y, beta, D1, sigma, D2, tol, max_iter, warm_start, dev, dtype, time_limit, verbose, start)
+
+
+def _solve(
+    X: np.ndarray,
+    y: np.ndarray,
+    beta: float,
+    D1: np.ndarray,
+    sigma: np.ndarray,
+    D2: np.ndarray,
+    tol: float,
+    max_iter: int,
+    warm_start: np.ndarray | None,
+    dev: torch.device,
+    dtype: torch.dtype,
+    time_limit: float | None,
+    verbose: bool,
+    start: float,
+) -> dict[str, Any]:
+    """:func:`solve_group_program_fast` after validation (arguments as there, already checked)."""
+    n, d = X.shape
+    G, m1, _ = D1.shape
 
     # Unit data: X = a Xs, y = b ys, V = (b / a) U, objective = b^2 (scaled objective), beta_s = beta / (a b).
     a = float(np.sqrt((X * X).sum(1)).max())
@@ -808,13 +851,19 @@ def _newton_solver(maps: _Maps) -> Callable[[Tensor], _Newton]:
     return lambda H: _BlockSpaceNewton(maps, H, Q)
 
 
+def _rows_per_block(n: int, m1: int) -> int:
+    """Cone rows ``q`` of one block: ``n m1`` first-layer rows, plus ``n`` second-layer rows when ``m1 > 1``
+    (an upper bound: implied rows are dropped later)."""
+    return n * (m1 + 1) if m1 > 1 else n
+
+
 def _planned_bytes(n: int, d: int, G: int, m1: int, itemsize: int) -> int:
     """Rough peak memory of the solver: the cone-row arrays, the block matrices and the capacitance."""
     p = m1 * d
-    q = n * (m1 + 1) if m1 > 1 else n
+    q = _rows_per_block(n, m1)
     rows = 16 * 2 * G * q
     blocks = 8 * 2 * G * (p + 1) ** 2 + 2 * G * m1 * m1 * n + n * d * d
-    dense = 2 * n * G * p + 2 * n * n if n <= G * p else 3 * (G * p) ** 2
+    dense = n * G * p + 2 * n * n if n <= G * p else 3 * (G * p) ** 2
     return itemsize * (rows + blocks + dense)
 
 

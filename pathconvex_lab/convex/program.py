@@ -16,8 +16,8 @@ over blocks ``V`` of shape ``(2, G, d, m1)``: index 0 holds output sign ``s = +1
 Backends: ``"cvxpy"`` (CLARABEL, then SCS with a :class:`SolverFallbackWarning`), a named cvxpy
 solver such as ``"SCS"`` (tried first, then the defaults), ``"fast"`` (the torch solver of
 ``pathconvex_lab.convex.fast``), or ``"auto"`` (``"fast"`` for problems of at least
-:data:`AUTO_FAST_CONSTRAINTS` inequalities when that module is importable, on one torch thread
-below :data:`AUTO_ONE_THREAD_CONSTRAINTS`, else ``"cvxpy"``; when the
+:data:`AUTO_FAST_CONSTRAINTS` inequalities when that module is importable (it picks its own
+number of CPU threads), else ``"cvxpy"``; when the
 torch solver raises :class:`SolverError` / :class:`ProblemTooLargeError` or stops short of
 ``"optimal"``, ``"auto"`` warns :class:`SolverFallbackWarning` and solves with ``"cvxpy"``).
 """
@@ -43,9 +43,6 @@ CVXPY_SOLVERS = ("CLARABEL", "SCS")
 #: DS2 groups) both take 10-300 ms and neither wins reliably; from ~30,000 (DS3(8) m1 = 2,
 #: moons(30) two layers) the torch solver is 2.5-4x faster, and 15-35x on B1/B2.
 AUTO_FAST_CONSTRAINTS = 30_000
-#: Below this many inequalities ``"auto"`` runs the torch solver on one CPU thread: on shared cores
-#: small solves with several threads stalled up to 10x (DS3(8) m1 = 2: 9.9 s vs 0.28 s).
-AUTO_ONE_THREAD_CONSTRAINTS = 100_000
 #: Default budgets checked before anything is allocated.
 MAX_VARIABLES = 2_000_000
 MAX_BYTES = 8 * 2**30
@@ -389,11 +386,8 @@ def solve_group_program(
             raise InputError("solver='fast' needs pathconvex_lab.convex.fast (the torch solver), which is not available")
         if solver != "auto":
             return run_fast(fast, X, y, beta, D1, sigma, D2, fast_options)
-        from ..nets import torch_threads
-
         try:
-            with torch_threads(1 if size.constraints < AUTO_ONE_THREAD_CONSTRAINTS else None):
-                out = run_fast(fast, X, y, beta, D1, sigma, D2, fast_options)
+            out = run_fast(fast, X, y, beta, D1, sigma, D2, fast_options)
         except (SolverError, ProblemTooLargeError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
         else:
