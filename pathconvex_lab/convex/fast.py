@@ -495,12 +495,12 @@ def _block_matvec(A: Tensor, x: Tensor, transpose: bool = False) -> Tensor:
 
 
 def _outer_gram(F: Tensor) -> Tensor:
-    """``F F^T`` for ``F (n, N)``; on the CPU by BLAS ``syrk`` (half the work of a general product)."""
+    """``F F^T`` for ``F (n, N)``, or on the CPU only its lower triangle (BLAS ``syrk``: half the work of
+    a general product; :func:`_cholesky_dense` reads nothing else)."""
     if F.device.type != "cpu":
         return F @ F.T
     syrk = scipy.linalg.blas.dsyrk if F.dtype == torch.float64 else scipy.linalg.blas.ssyrk
-    upper = torch.from_numpy(syrk(1.0, F.numpy().T, trans=1))  # the upper triangle of F F^T
-    return upper.triu() + upper.triu(1).T
+    return torch.from_numpy(syrk(1.0, F.numpy().T, trans=1, lower=1))
 
 
 class _Newton:
@@ -632,7 +632,8 @@ def _congruence(Q: Tensor, L: Tensor) -> Tensor:
 
 
 def _cholesky_dense(S: Tensor) -> Tensor:
-    """Cholesky factor of ``I + S`` (``S`` symmetric PSD; ``I`` is added to ``S`` in place)."""
+    """Cholesky factor of ``I + S`` (``S`` symmetric PSD, read from its lower triangle only; ``I`` is
+    added to ``S`` in place)."""
     S.diagonal().add_(1)
     L, info = torch.linalg.cholesky_ex(S)
     if int(info) != 0:
