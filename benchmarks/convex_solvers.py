@@ -331,6 +331,9 @@ def planned_runs(problem: dict[str, Any], gpu: bool) -> list[tuple[str, str, dic
         ]
     if not large:
         runs.append(("fast cpu float64", "fast", {"device": "cpu"}))
+        cores = os.cpu_count() or 1
+        if cores > 1 and not gpu:  # as a user runs it: threads=None picks 1 or all cores by size
+            runs.append(("fast cpu own threads", "fast", {"device": "cpu", "process_threads": cores}))
     if gpu:
         runs.append(("fast cuda float64", "fast", {"device": "cuda"}))
     if problem["kind"] == "b1" and (large or not gpu):
@@ -347,7 +350,8 @@ def solver_rows(problem: dict[str, Any], name: str, args: argparse.Namespace, ca
         log(f"  {name}: {label} ...")
         hard = (args.pyscnn_cap or cap) if runner == "pyscnn" else cap + 120  # pyscnn has no time limit
         log_file = args.log_dir / f"{name}_{label}.log".replace(" ", "_").replace("=", "") if args.log_dir else None
-        res = launch(problem, runner, dict(options, time_limit=cap), args.threads, hard, log_file)
+        threads = options.get("process_threads", args.threads)
+        res = launch(problem, runner, dict(options, time_limit=cap), threads, hard, log_file)
         res.update(problem=name, solver=label)
         rows.append(res)
         log(f"    {res.get('status')} in {res.get('wall', float('nan')):.1f} s")
@@ -462,8 +466,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = json.loads(args.rescore.read_text())
         for r in rows:
             r["t"] = {thr: time_to(r, r["reference"], thr) for thr in THRESHOLDS}
-        main_run = "fast cpu float64" if any(r["solver"] == "fast cpu float64" for r in rows) else "fast cuda float64"
-        print(ratios(rows, main_run) + "\n\n" + table(rows))
+        for main_run in dict.fromkeys(r["solver"] for r in rows if r["solver"].startswith("fast")):
+            print(f"speed-up of {main_run}:\n" + ratios(rows, main_run) + "\n")
+        print(table(rows))
         return 0
     cap = args.cap or (60.0 if args.quick else 300.0)
     if args.log_dir:
@@ -493,8 +498,8 @@ def main(argv: list[str] | None = None) -> int:
         f"\nconvex solvers, {args.threads} thread(s) per run, cap {cap:.0f} s per run "
         f"(reference: CLARABEL default, else the best certified fast solve; '—': not reached)\n"
     )
-    print(ratios(rows, "fast cuda float64" if args.gpu else "fast cpu float64"))
-    print()
+    for main_run in dict.fromkeys(r["solver"] for r in rows if r["solver"].startswith("fast")):
+        print(f"speed-up of {main_run}:\n" + ratios(rows, main_run) + "\n")
     print(table(rows))
     return 0
 
