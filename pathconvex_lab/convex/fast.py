@@ -20,13 +20,21 @@ scaling, the scheme of CVXOPT's ``coneqp``, Vandenberghe 2010) that exploits the
   up to sign, so ``K_g`` sums their inverses), or, when ``G d m1 < n``, its ``(G d m1)``-sized twin
   built from the constant ``A^T A`` (computed once); a few steps of GMRES preconditioned by this
   solve keep the Newton directions accurate when the barrier makes the blocks ill-conditioned;
-* every product with ``X`` is one matmul over all blocks at once; there is no loop over groups.
+* every product with ``X`` is one matmul over all blocks at once (``M_g`` is never formed: it is
+  ``X`` masked by the group's patterns); there is no loop over groups. On the CPU, large batches of
+  small blocks are factorized by column-by-column kernels vectorised over the batch (batch-last
+  storage), which beat LAPACK's per-matrix calls several times over;
+* a working set ("shrinking"): groups whose blocks are nearly zero and strictly inside the dual
+  constraint leave the Newton system once the gap is moderate; the result is still certified over
+  all groups (a left-out group keeps its last cone multipliers, which still give a valid bound), and
+  groups found violated come back.
 
-Measured (BENCHMARKS.md, one shared CPU thread): B1 n=500, d=10, P=128 to a certified 1e-6 in
-about 1-1.4 s (CLARABEL about 40-50 s); B2 (16,160 groups) in about 3-4 s (CLARABEL about 60 s);
-the iteration count grows slowly with size (about 15-30 at these sizes, 50-80 at n = 1e5).
+Measured (BENCHMARKS.md, 2 shared CPU cores): B1 n=500, d=10, P=128 to a certified 1e-6 in about
+0.8-1 s on one thread (CLARABEL about 40-50 s); B2 (16,160 groups) in about 1.5-2.5 s (CLARABEL about
+60 s); the iteration count grows slowly with size (about 15-35 at these sizes, 50-80 at n = 1e5).
 Warm starts save about a third of the Newton steps on two-layer regularization paths, and
 nothing measurable on three-layer programs. float32 stalls at gaps of about 1e-2 and says so.
+Threads: small problems run on one thread (see :data:`MULTITHREAD_ROWS`).
 
 Why not a first-order method (augmented Lagrangian + FISTA, as in pyscnn): the accuracy asked for
 (relative gap and violation ``1e-6``) is where first-order methods on cone-constrained group lasso
@@ -87,6 +95,20 @@ MU_FLOOR = 1e-14
 #: In float64, a stall with certified gap and violation below this is reported as "precision_limit"
 #: (the cones' boundaries are then resolved to about machine precision), not raised.
 PRECISION_FLOOR = 1e-7
+#: Working set ("shrinking"): once the certified gap is at most SHRINK_GAP, groups whose blocks are
+#: both nearly zero (norm <= SHRINK_NORM times the largest) and strictly inside the dual constraint
+#: (bound <= SHRINK_BOUND times the largest) leave the Newton system, when at least SHRINK_FRACTION of
+#: the working groups qualify and the problem has at least SHRINK_MIN_GROUPS groups. The result is
+#: still certified over all groups. B2 (16,160 groups, 128 in the solution): down to ~1,600 from
+#: iteration 9 of 15.
+SHRINK_GAP = 0.1
+SHRINK_NORM = 1e-2
+SHRINK_BOUND = 0.99
+SHRINK_FRACTION = 0.5
+SHRINK_MIN_GROUPS = 256
+#: Accelerated projected-gradient steps that sharpen a left-out group's multipliers (its bound
+#: ``min_{mu >= 0} ||c + G^T mu||`` is the exact support value) before the group is brought back.
+MULTIPLIER_STEPS = 300
 #: Memory the solver may plan to use on the CPU (on CUDA: 90% of the free device memory).
 CPU_MEMORY_BUDGET = 8 * 2**30
 #: With ``threads=None`` on the CPU, problems with fewer cone-row entries (2 G q) than this run on one
@@ -182,6 +204,12 @@ class _Maps:
         """``(n, d, G, m1)``."""
         G, m1, n = self.C.shape
         return n, self.X.shape[1], G, m1
+
+    def subset(self, idx: Tensor) -> _Maps:
+        """The maps of the groups ``idx`` only."""
+        pick = lambda t: None if t is None else t.index_select(0, idx)  # noqa: E731
+        return _Maps(self.X, self.XX, self.y, self.beta, pick(self.C), pick(self.E1), pick(self.S2),
+                     pick(self.S2S2), pick(self.E2), pick(self.dummy))
 
     def xv(self, V: Tensor) -> Tensor:
         """``X v_j`` for every block and column: ``(2, G, m1, d) -> (2, G, m1, n)`` (one matmul)."""
@@ -666,18 +694,20 @@ class _State:
 
 @dataclass
 class _Certificate:
-    """Objective, dual bound, relative gap and relative violation at one primal point (scaled units)."""
+    """Objective, dual bound, relative gap and relative violation at one primal point (scaled units),
+    with the per-block upper bounds ``bound (2, G)`` on the dual constraint's left side."""
 
     objective: float
     dual: float
     gap: float
     violation: float
+    bound: Tensor
 
 
 def _certify(maps: _Maps, V: Tensor, XV: Tensor, rows: Tensor, res: Tensor, c: Tensor, nu: Tensor) -> _Certificate:
     """MATH §3.7 certificate at blocks ``V (2, G, m1, d)`` with residual ``res = f - y``, ``X V``, cone
-    rows, ``c = M_g^T res (G, p)`` and ``nu = G_b^T mu (2, G, m1, d)`` for the solver's cone
-    multipliers ``mu >= 0``."""
+    rows, ``c = M_g^T res (G, p)`` and ``nu = G_b^T mu (2, G, m1, d)`` for cone multipliers
+    ``mu >= 0`` (the solver's own; any nonnegative ones give a valid bound)."""
     r = -res
     c = torch.stack([-c, c])
     nu = nu.flatten(2)
@@ -691,7 +721,151 @@ def _certify(maps: _Maps, V: Tensor, XV: Tensor, rows: Tensor, res: Tensor, c: T
     gap = (objective - dual) / max(abs(objective), 1e-300)
     scale = float(XV.abs().max())
     violation = max(0.0, float((-rows).max())) / scale if scale > 0 else 0.0
-    return _Certificate(objective, dual, gap, violation)
+    return _Certificate(objective, dual, gap, violation, bound)
+
+
+def _certify_blocks(maps: _Maps, V: Tensor, zl: Tensor) -> _Certificate:
+    """:func:`_certify` of blocks ``V (2, G, m1, d)`` with cone multipliers ``zl (2, G, q)``."""
+    _n, d, G, m1 = maps.sizes
+    XV = maps.xv(V)
+    res = maps.output(XV) - maps.y
+    c = maps.output_adjoint(res).reshape(G, m1 * d)
+    return _certify(maps, V, XV, maps.rows(XV), res, c, maps.rows_adjoint(zl))
+
+
+class _WorkingSet:
+    """The groups in the Newton system (shrinking, as SVM solvers do it).
+
+    Groups that are clearly not in the solution (both blocks nearly zero and strictly inside the dual
+    constraint, see :data:`SHRINK_GAP`) leave the system; their state is kept as it was. The result is
+    certified over *all* groups: a left group's bound uses its last cone multipliers (any nonnegative
+    multipliers give a valid bound), and groups that the full certificate finds violated come back.
+    ``idx`` holds the working groups' indices in the full problem (``None``: all of them).
+    """
+
+    def __init__(self, maps: _Maps, st: _State):
+        self.full_maps, self.full_st = maps, st
+        self.idx: Tensor | None = None
+        self.maps, self.st = maps, st
+        self.newton = _newton_solver(maps)
+        self.may_shrink = maps.sizes[2] >= SHRINK_MIN_GROUPS
+
+    @property
+    def size(self) -> int:
+        """Number of working groups."""
+        return self.maps.sizes[2]
+
+    def full_blocks(self, V: Tensor) -> Tensor:
+        """Working blocks ``V (2, G_w, m1, d)`` as full-size blocks (zero for groups left out)."""
+        if self.idx is None:
+            return V
+        out = V.new_zeros((2, self.full_maps.sizes[2]) + tuple(V.shape[2:]))
+        return out.index_copy_(1, self.idx, V)
+
+    def shrinkable(self, V: Tensor, cert: _Certificate) -> Tensor | None:
+        """Working groups to leave out now (bool ``(G_w,)``), or ``None``."""
+        if not self.may_shrink or cert.gap > SHRINK_GAP:
+            return None
+        norms = V.flatten(2).norm(dim=-1).amax(0)
+        bound = cert.bound.amax(0)
+        if float(norms.max()) == 0:
+            return None
+        drop = (norms <= SHRINK_NORM * norms.max()) & (bound <= SHRINK_BOUND * bound.max())
+        count = int(drop.sum())
+        return drop if SHRINK_FRACTION * self.size <= count < self.size else None
+
+    def shrink(self, drop: Tensor) -> None:
+        """Leave out the working groups marked in ``drop``."""
+        keep = torch.nonzero(~drop).flatten()
+        self.may_shrink = False  # once: each shrink perturbs the iterate a little
+        self._use(keep if self.idx is None else self.idx[keep])
+
+    def certificate(self, V_full: Tensor, cert_working: _Certificate) -> _Certificate:
+        """The certificate over all groups of full-size blocks ``V_full`` (current multipliers for the
+        working groups, last ones for the others). Left-out groups whose bound exceeds every working
+        group's first get sharper multipliers (:func:`_sharpen_multipliers`)."""
+        self._write_back()
+        cert = _certify_blocks(self.full_maps, V_full, self.full_st.zl)
+        high = self._left_out() & (cert.bound.amax(0) > cert_working.bound.max())
+        if self.idx is None or not bool(high.any()):
+            return cert
+        groups = torch.nonzero(high).flatten()
+        sub = self.full_maps.subset(groups)
+        res = self.full_maps.output(self.full_maps.xv(V_full)) - self.full_maps.y
+        c = sub.output_adjoint(res).reshape(len(groups), -1)
+        zl = _sharpen_multipliers(sub, torch.stack([-c, c]), self.full_st.zl.index_select(1, groups))
+        self.full_st.zl.index_copy_(1, groups, zl)
+        return _certify_blocks(self.full_maps, V_full, self.full_st.zl)
+
+    def bring_back(self, V_full: Tensor, cert_full: _Certificate, cert_working: _Certificate) -> None:
+        """Add the left-out groups whose bound in ``cert_full`` exceeds every working group's (all of
+        them when none does) and restart from ``V_full`` (scaled units, full size), warm; no
+        shrinking afterwards."""
+        out = self._left_out()
+        violated = out & (cert_full.bound.amax(0) > cert_working.bound.max())
+        back = violated if bool(violated.any()) else out
+        self.may_shrink = False
+        idx = torch.nonzero(~out | back).flatten()
+        self._use(idx)
+        self.st = _warm_state(self.maps, V_full.index_select(1, idx))
+        if self.idx is None:
+            self.full_st = self.st
+
+    def _left_out(self) -> Tensor:
+        """Bool ``(G,)``: the groups not in the working set."""
+        out = torch.ones(self.full_maps.sizes[2], dtype=torch.bool, device=self.full_maps.X.device)
+        if self.idx is not None:
+            out[self.idx] = False
+        return out
+
+    def _write_back(self) -> None:
+        if self.idx is not None:
+            for full, working in zip(_fields(self.full_st), _fields(self.st)):
+                full.index_copy_(1, self.idx, working)
+
+    def _use(self, idx: Tensor) -> None:
+        self._write_back()
+        self.idx = None if len(idx) == self.full_maps.sizes[2] else idx
+        if self.idx is None:
+            self.maps, self.st = self.full_maps, self.full_st
+        else:
+            self.maps = self.full_maps.subset(idx)
+            self.st = _State(*(v.index_select(1, idx) for v in _fields(self.full_st)))
+        self.newton = _newton_solver(self.maps)
+
+
+def _fields(st: _State) -> tuple[Tensor, ...]:
+    """``(x, sl, zl, sq, zq)``."""
+    return st.x, st.sl, st.zl, st.sq, st.zq
+
+
+def _sharpen_multipliers(maps: _Maps, c: Tensor, mu: Tensor) -> Tensor:
+    """Cone multipliers ``mu >= 0 (2, G, q)`` that lower each block's bound ``||c_b + G_b^T mu_b||``
+    (``c (2, G, p)``): :data:`MULTIPLIER_STEPS` steps of accelerated projected gradient on
+    ``1/2 ||c_b + G_b^T mu_b||^2`` from ``mu``, step ``1 / lambda_max(G_b^T G_b)``; the best iterate
+    per block (by the scaled bound of :func:`_certify`) is returned. Any ``mu >= 0`` is valid."""
+    _n, d, G, m1 = maps.sizes
+    gram = maps.row_gram(torch.ones_like(mu))  # G_b^T G_b, (2, G, p, p)
+    step = 1 / torch.linalg.eigvalsh(gram)[..., -1].clamp_min(1e-300).unsqueeze(-1)
+
+    def bound(m: Tensor) -> Tensor:
+        nu = maps.rows_adjoint(m).reshape(2, G, -1)
+        theta = (-(c * nu).sum(-1) / nu.square().sum(-1).clamp_min(1e-300)).clamp_min(0)
+        return (c + theta.unsqueeze(-1) * nu).norm(dim=-1)
+
+    best, best_bound = mu.clone(), bound(mu)
+    previous, current = mu, mu
+    for k in range(1, MULTIPLIER_STEPS + 1):
+        z = current + (k - 1) / (k + 2) * (current - previous)
+        residual = c + maps.rows_adjoint(z).reshape(2, G, -1)
+        grad = maps.rows(maps.xv(residual.reshape(2, G, m1, d))) * (maps.dummy == 0)
+        previous, current = current, (z - step * grad).clamp_min(0)
+        if k % 20 == 0 or k == MULTIPLIER_STEPS:
+            b = bound(current)
+            better = b < best_bound
+            best = torch.where(better.unsqueeze(-1), current, best)
+            best_bound = torch.minimum(b, best_bound)
+    return best
 
 
 def _initial_state(maps: _Maps) -> _State:
@@ -822,14 +996,11 @@ def _solve(
         return _trivial_result(d, G, m1, y, dev, dtype, start)
     Xt = torch.as_tensor(X / a, device=dev, dtype=dtype)
     maps = _build_maps(Xt, torch.as_tensor(y / b, device=dev, dtype=dtype), beta / (a * b), D1, sigma, D2)
-    newton = _newton_solver(maps)
     if warm_start is None:
         state = _initial_state(maps)
     else:
         state = _warm_state(maps, torch.as_tensor(warm_start * (a / b), device=dev, dtype=dtype).permute(0, 1, 3, 2))
-    result = _run_ipm(
-        maps, state, newton, tol=tol, max_iter=max_iter, time_limit=time_limit, start=start, verbose=verbose
-    )
+    result = _run_ipm(maps, state, tol=tol, max_iter=max_iter, time_limit=time_limit, start=start, verbose=verbose)
     U = result.pop("U")
     result.update(
         V=(U.permute(0, 1, 3, 2) * (b / a)).to(torch.float64).cpu().numpy(),
@@ -907,7 +1078,6 @@ def _trivial_result(
 def _run_ipm(
     maps: _Maps,
     st: _State,
-    newton: Callable[[Tensor], _Newton],
     *,
     tol: float,
     max_iter: int,
@@ -915,13 +1085,18 @@ def _run_ipm(
     start: float,
     verbose: bool,
 ) -> dict[str, Any]:
-    """Mehrotra predictor-corrector iterations from ``st``; returns scaled-unit results with ``U (2,G,m1,d)``."""
-    _n, d, G, m1 = maps.sizes
-    p = m1 * d
-    degree = st.sl.numel() + 2 * G
+    """Mehrotra predictor-corrector iterations from ``st`` on a shrinking working set of groups;
+    returns scaled-unit results with full-size ``U (2, G, m1, d)``."""
+    ws = _WorkingSet(maps, st)
     history: list[dict[str, float]] = []
     status, reason, small_steps, best, best_merit, best_mu, best_it = "max_iter", "", 0, None, math.inf, math.inf, 0
+    drop = None
     for it in range(max_iter + 1):
+        if drop is not None:
+            ws.shrink(drop)
+        maps, st = ws.maps, ws.st
+        _n, d, G, m1 = maps.sizes
+        p = m1 * d
         V = st.x[..., 1:].reshape(2, G, m1, d)
         XV = maps.xv(V)
         res = maps.output(XV) - maps.y
@@ -929,7 +1104,7 @@ def _run_ipm(
         nu = maps.rows_adjoint(st.zl)
         c = maps.output_adjoint(res).reshape(G, p)
         cert = _certify(maps, V, XV, rows, res, c, nu)
-        mu = float((st.sl * st.zl).sum() + (st.sq * st.zq).sum()) / degree
+        mu = float((st.sl * st.zl).sum() + (st.sq * st.zq).sum()) / (st.sl.numel() + 2 * G)
         # residuals of  P x + q + G^T z = 0  (dual)  and  G x + s = h  (primal)
         r_x = -st.zq
         r_x[..., 0] += maps.beta
@@ -949,15 +1124,16 @@ def _run_ipm(
                 "mu": mu,
                 "primal_residual": primal_res,
                 "dual_residual": dual_res,
+                "groups": G,
             }
         )
         if verbose:
             print(
                 f"[fast] it {it:3d}  obj {cert.objective:.10e}  gap {cert.gap:.2e}  viol {cert.violation:.2e}"
-                f"  mu {mu:.2e}  pres {primal_res:.1e}  dres {dual_res:.1e}  t {elapsed:.2f}s"
+                f"  mu {mu:.2e}  pres {primal_res:.1e}  dres {dual_res:.1e}  groups {G}  t {elapsed:.2f}s"
             )
         if best is None or max(cert.gap, cert.violation) < max(best[1].gap, best[1].violation):
-            best = (V.clone(), cert)
+            best = (ws.full_blocks(V).clone(), cert, ws.idx is None)
         merit = max(cert.gap, cert.violation, primal_res, dual_res)
         if merit < STALL_FACTOR * best_merit:
             best_merit, best_it = merit, it
@@ -967,15 +1143,25 @@ def _run_ipm(
             status, reason = "stall", f"no progress in the last {STALL_ITERATIONS} iterations"
             break
         if cert.gap <= tol and cert.violation <= tol:
-            status = "optimal"
-            break
+            if ws.idx is None:
+                status, best = "optimal", (V, cert, True)
+                break
+            V_full = ws.full_blocks(V)
+            full = ws.certificate(V_full, cert)
+            if full.gap <= tol and full.violation <= tol:
+                status, best = "optimal", (V_full, full, True)
+                break
+            ws.bring_back(V_full, full, cert)  # left-out groups are needed after all: restart with them
+            best_merit, best_mu, best_it, drop = math.inf, math.inf, it, None
+            continue
         if it == max_iter:
             break
         if time_limit is not None and elapsed > time_limit:
             status = "time_limit"
             break
+        drop = ws.shrinkable(V, cert)
         try:
-            alpha, step = _newton_step(maps, st, newton, r_x, r_zl, r_zq, mu, dual_res)
+            alpha, step = _newton_step(maps, st, ws.newton, r_x, r_zl, r_zq, mu, dual_res)
         except _FactorizationError as exc:
             status, reason = "stall", str(exc)
             break
@@ -986,10 +1172,11 @@ def _run_ipm(
         if small_steps >= 3:
             status, reason = "stall", f"step length {alpha:.1e} three times in a row"
             break
-        for value, delta in zip((st.x, st.sl, st.zl, st.sq, st.zq), step):
+        for value, delta in zip(_fields(st), step):
             value.add_(delta, alpha=alpha)
-    if status != "optimal":
-        V, cert = best
+    V, cert, over_all_groups = best
+    if not over_all_groups:
+        cert = ws.certificate(V, cert)  # a gap and a bound that hold for all groups
     if status == "stall":
         if cert.gap <= tol and cert.violation <= tol:
             status = "optimal"
