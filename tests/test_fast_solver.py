@@ -313,6 +313,29 @@ def test_groups_left_out_wrongly_are_brought_back(monkeypatch) -> None:
     assert_optimal(out, 0.39279719, rtol=2e-6)
 
 
+def test_sharpened_multipliers_give_the_exact_support_value_from_above() -> None:
+    """For a left-out group, min over mu >= 0 of ||c + G^T mu|| is the support value
+    max{c . v : v in the cone, ||v|| <= 1} (computed here by cvxpy); the sharpened bound is a valid
+    upper bound and close to it."""
+    X, y = ds3(8)
+    D1, sigma, D2 = two_layer_groups(X)
+    Xt = torch.as_tensor(X)
+    maps = fast._build_maps(Xt, torch.as_tensor(y), 0.05, D1, sigma, D2)
+    rng = np.random.default_rng(0)
+    c = torch.as_tensor(rng.standard_normal((2, len(D1), X.shape[1])))
+    mu = fast._sharpen_multipliers(maps, c, torch.zeros(2, len(D1), X.shape[0], dtype=torch.float64))
+    assert bool((mu >= 0).all())
+    nu = maps.rows_adjoint(mu).reshape(c.shape)
+    theta = (-(c * nu).sum(-1) / nu.square().sum(-1).clamp_min(1e-300)).clamp_min(0)
+    bound = (c + theta.unsqueeze(-1) * nu).norm(dim=-1).numpy()
+    for s in range(2):
+        for g in range(len(D1)):
+            v = cp.Variable(X.shape[1])
+            cone = [cp.multiply(2.0 * D1[g, 0] - 1, X @ v) >= 0, cp.norm(v) <= 1]
+            exact = cp.Problem(cp.Maximize(c[s, g].numpy() @ v), cone).solve(solver="CLARABEL")
+            assert exact - 1e-7 <= bound[s, g] <= exact + 1e-3 * np.linalg.norm(c[s, g].numpy()), (s, g)
+
+
 def test_warm_start_from_a_nearby_solution_saves_newton_steps() -> None:
     X, y, _, D1, sigma, D2 = b1_problem(60, 3, 24, 5)
     previous = solve_group_program_fast(X, y, 0.06, D1, sigma, D2)
