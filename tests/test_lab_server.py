@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,6 +83,8 @@ def served(tmp_path_factory):
         if launch is None:
             log.flush()
             pytest.fail(f"no URL printed; log:\n{(root / 'server.log').read_text()[-3000:]}")
+        # keep reading: a full, unread pipe would block whoever writes to it (command or server)
+        threading.Thread(target=proc.stdout.read, daemon=True).start()
         yield launch, proc, server_pid
     finally:
         if proc.poll() is None:

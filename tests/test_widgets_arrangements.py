@@ -72,7 +72,7 @@ def test_sphere_widget_moves_u():
 
 def test_counts_widget_general_vs_degenerate():
     box = aw.counts_widget(max_n=12)
-    (mode, rank, size), text = box.children[0].children, box.children[1]
+    (mode, rank, _size), text = box.children[0].children, box.children[1]
     counts_line = box.figure.axes[0].lines[1].get_ydata()
     assert list(counts_line) == [ar.pattern_bound(n, min(n, 3)) for n in range(1, 13)]
     before = png_of(box.children[2])

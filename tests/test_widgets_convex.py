@@ -46,7 +46,7 @@ def test_two_layer_widget_resolves_on_click_only():
 
 def test_three_layer_widget_m1_and_certificate():
     box = wc.three_layer_widget(steps=200, restarts=1)
-    (m1, beta, subnets, button), summary, plot, status = box.children[0].children, *box.children[1:]
+    (m1, _beta, _subnets, button), summary, _plot, status = box.children[0].children, *box.children[1:]
     assert box.results["convex"] == pytest.approx(0.61719309, rel=1e-5) and box.results["groups"] == 409
     cert = box.results["certificate"]
     assert cert.exact_groups and cert.lower_bound <= 0.61719309 <= cert.primal + 1e-9
