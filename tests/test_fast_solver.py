@@ -260,6 +260,33 @@ def test_three_layer_sampled_groups_match_clarabel(seed: int, m1: int) -> None:
     assert objective == pytest.approx(out["objective"], rel=1e-12) and violation <= 1e-6
 
 
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), m1=st.sampled_from([1, 2]), careless=st.booleans())
+def test_shrinking_never_changes_the_answer(seed: int, m1: int, careless: bool) -> None:
+    """Shrinking forced on every problem (and, when ``careless``, a rule that also drops groups of the
+    solution): the result is still the program's optimum over all groups, certified over all of them."""
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((8, 2)), np.ones((8, 1))])
+    y = rng.standard_normal(8)
+    D1, sigma, D2 = sampled_groups(X, m1, 300, seed)
+    patch = {"SHRINK_MIN_GROUPS": 1, "SHRINK_FRACTION": 0.05, "SHRINK_GAP": 0.5}
+    if careless:
+        patch.update(SHRINK_NORM=0.5, SHRINK_BOUND=1.0)
+    saved = {name: getattr(fast, name) for name in patch}
+    try:
+        for name, value in patch.items():
+            setattr(fast, name, value)
+        out = solve_group_program_fast(X, y, 0.05, D1, sigma, D2)
+    finally:
+        for name, value in saved.items():
+            setattr(fast, name, value)
+    if careless:
+        assert min(h["groups"] for h in out["history"]) < len(D1)  # the rule did leave groups out
+    assert_optimal(out, clarabel_value(X, y, 0.05, D1, sigma, D2))
+    objective, violation = numpy_objective_and_violation(X, y, 0.05, D1, sigma, D2, out["V"])
+    assert objective == pytest.approx(out["objective"], rel=1e-12) and violation <= 1e-6
+
+
 def test_dual_bound_brackets_the_optimum_and_the_certificate_is_tight() -> None:
     """The returned dual bound is a true lower bound; the exact per-group support values at the
     residual (one small SOCP per group and sign, by cvxpy) are at most beta (MATH §3.7)."""
