@@ -805,11 +805,19 @@ class _WorkingSet:
         violated = out & (cert_full.bound.amax(0) > cert_working.bound.max())
         back = violated if bool(violated.any()) else out
         self.may_shrink = False
-        idx = torch.nonzero(~out | back).flatten()
+        self._restart(torch.nonzero(~out | back).flatten(), V_full)
+
+    def _restart(self, idx: Tensor, V_full: Tensor) -> None:
+        """Work on the groups ``idx`` from a warm state at ``V_full`` (scaled units, full size)."""
         self._use(idx)
         self.st = _warm_state(self.maps, V_full.index_select(1, idx))
         if self.idx is None:
             self.full_st = self.st
+
+    def bring_back_all(self, V_full: Tensor) -> None:
+        """Return every left-out group and restart from ``V_full`` (warm); no shrinking afterwards."""
+        self.may_shrink = False
+        self._restart(torch.arange(self.full_maps.sizes[2], device=V_full.device), V_full)
 
     def _left_out(self) -> Tensor:
         """Bool ``(G,)``: the groups not in the working set."""
@@ -1092,8 +1100,9 @@ def _run_ipm(
     status, reason, small_steps, best, best_merit, best_mu, best_it = "max_iter", "", 0, None, math.inf, math.inf, 0
     drop = None
     for it in range(max_iter + 1):
-        if drop is not None:
+        if drop is not None:  # a new (smaller) problem: progress is measured afresh
             ws.shrink(drop)
+            best_merit, best_mu, best_it, drop = math.inf, math.inf, it, None
         maps, st = ws.maps, ws.st
         _n, d, G, m1 = maps.sizes
         p = m1 * d
@@ -1139,10 +1148,8 @@ def _run_ipm(
             best_merit, best_it = merit, it
         if mu < STALL_FACTOR * best_mu and mu > MU_FLOOR * history[0]["mu"]:
             best_mu, best_it = mu, it
-        if it - best_it >= STALL_ITERATIONS:
-            status, reason = "stall", f"no progress in the last {STALL_ITERATIONS} iterations"
-            break
-        if cert.gap <= tol and cert.violation <= tol:
+        stall = f"no progress in the last {STALL_ITERATIONS} iterations" if it - best_it >= STALL_ITERATIONS else ""
+        if not stall and cert.gap <= tol and cert.violation <= tol:
             if ws.idx is None:
                 status, best = "optimal", (V, cert, True)
                 break
@@ -1154,23 +1161,23 @@ def _run_ipm(
             ws.bring_back(V_full, full, cert)  # left-out groups are needed after all: restart with them
             best_merit, best_mu, best_it, drop = math.inf, math.inf, it, None
             continue
-        if it == max_iter:
-            break
-        if time_limit is not None and elapsed > time_limit:
-            status = "time_limit"
-            break
-        drop = ws.shrinkable(V, cert)
-        try:
-            alpha, step = _newton_step(maps, st, ws.newton, r_x, r_zl, r_zq, mu, dual_res)
-        except _FactorizationError as exc:
-            status, reason = "stall", str(exc)
-            break
-        if math.isnan(alpha):
-            status, reason = "stall", "non-finite Newton direction"
-            break
-        small_steps = small_steps + 1 if alpha < 1e-6 else 0
-        if small_steps >= 3:
-            status, reason = "stall", f"step length {alpha:.1e} three times in a row"
+        if not stall:
+            if it == max_iter:
+                break
+            if time_limit is not None and elapsed > time_limit:
+                status = "time_limit"
+                break
+            drop = ws.shrinkable(V, cert)
+            stall, alpha, step = _checked_step(maps, st, ws.newton, r_x, r_zl, r_zq, mu, dual_res)
+            small_steps = small_steps + 1 if not stall and alpha < 1e-6 else 0
+            if small_steps >= 3:
+                stall = f"step length {alpha:.1e} three times in a row"
+        if stall and ws.idx is not None:  # the smaller problem stalls: go back to all groups, warm
+            ws.bring_back_all(ws.full_blocks(V))
+            best_merit, best_mu, best_it, drop, small_steps = math.inf, math.inf, it, None, 0
+            continue
+        if stall:
+            status, reason = "stall", stall
             break
         for value, delta in zip(_fields(st), step):
             value.add_(delta, alpha=alpha)
@@ -1210,6 +1217,24 @@ def _message(status: str, reason: str, cert: _Certificate, dtype: torch.dtype, t
     if status == "precision_limit":
         return f"stopped by {str(dtype).replace('torch.', '')} precision ({reason}) at {reached}"
     return f"stopped by the {'iteration' if status == 'max_iter' else 'time'} limit at {reached}"
+
+
+def _checked_step(
+    maps: _Maps,
+    st: _State,
+    newton: Callable[[Tensor], _Newton],
+    r_x: Tensor,
+    r_zl: Tensor,
+    r_zq: Tensor,
+    mu: float,
+    dual_res: float,
+) -> tuple[str, float, tuple[Tensor, ...]]:
+    """:func:`_newton_step`, with a breakdown reported as a reason: ``(reason or "", alpha, step)``."""
+    try:
+        alpha, step = _newton_step(maps, st, newton, r_x, r_zl, r_zq, mu, dual_res)
+    except _FactorizationError as exc:
+        return str(exc), math.nan, ()
+    return ("non-finite Newton direction" if math.isnan(alpha) else ""), alpha, step
 
 
 def _newton_step(
