@@ -457,6 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         help="write each run's stderr (the fast solver's iteration log) to this folder",
     )
     parser.add_argument("--rescore", type=Path, default=None, help="re-print the tables of an earlier --json file")
+    parser.add_argument("--groups-cache", type=Path, default=None,
+                        help="folder for the B2 groups (reused when present; default: a temporary folder)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -481,9 +483,10 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sizes = [(100, 5, 32), (100, 5, 128), (500, 10, 128)]
     with tempfile.TemporaryDirectory() as tmp:
+        folder = args.groups_cache or Path(tmp)
         problems = [(f"B1 n={n} d={d} P={P}", {"kind": "b1", "n": n, "d": d, "P": P}) for n, d, P in sizes]
         problems.append(
-            groups_problem(Path(tmp), "ds1", 2, 0.1) if args.quick else groups_problem(Path(tmp), "ds2", 2, 0.05)
+            groups_problem(folder, "ds1", 2, 0.1) if args.quick else groups_problem(folder, "ds2", 2, 0.05)
         )
         if args.gpu:
             problems.append(("B1 n=1e5 d=50 P=1024", {"kind": "b1", "n": 100_000, "d": 50, "P": 1024}))
@@ -504,16 +507,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def groups_problem(tmp: Path, data: str, m1: int, beta: float) -> tuple[str, dict[str, Any]]:
-    """B2-type problem: exact groups of MATH §3.4 (enumerated once, cached for the workers)."""
-    from pathconvex_lab import arrangements
-    from pathconvex_lab.data import load_dataset
+def groups_problem(folder: Path, data: str, m1: int, beta: float) -> tuple[str, dict[str, Any]]:
+    """B2-type problem: exact groups of MATH §3.4, enumerated once into ``folder`` for the workers
+    (kept there when it already holds them: a GPU machine without HiGHS can reuse them)."""
+    path = folder / f"{data}_{m1}.npz"
+    if not path.exists():
+        from pathconvex_lab import arrangements
+        from pathconvex_lab.data import load_dataset
 
-    start = time.perf_counter()
-    g = arrangements.enumerate_groups(load_dataset(data)[0], m1)
-    path = tmp / f"{data}_{m1}.npz"
-    np.savez(path, D1=g.D1, sigma=g.sigma, D2=g.D2)
-    print(f"{data} m1={m1}: {len(g.D1)} groups enumerated in {time.perf_counter() - start:.1f} s", file=sys.stderr)
+        start = time.perf_counter()
+        g = arrangements.enumerate_groups(load_dataset(data)[0], m1)
+        folder.mkdir(parents=True, exist_ok=True)
+        np.savez(path, D1=g.D1, sigma=g.sigma, D2=g.D2)
+        print(f"{data} m1={m1}: {len(g.D1)} groups enumerated in {time.perf_counter() - start:.1f} s", file=sys.stderr)
     label = "B2 DS2 m1=2" if data == "ds2" else f"{data.upper()} m1={m1}"
     return label, {"kind": "groups", "data": data, "beta": beta, "groups": str(path)}
 
