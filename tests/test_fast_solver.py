@@ -310,6 +310,119 @@ def test_dual_bound_brackets_the_optimum_and_the_certificate_is_tight() -> None:
     assert max(support) >= beta * (1 - 1e-4)  # some group is active
 
 
+# --------------------------------------------------------------------------- facet presolve
+
+
+def lp_implied(A: np.ndarray, i: int) -> bool:
+    """Whether row ``i`` of ``{v : A v >= 0}`` is implied by the others (HiGHS): the minimum of
+    ``a_i . v`` over the others' cone with ``a_i . v >= -1`` is 0 exactly when it is."""
+    from scipy.optimize import linprog
+
+    others = np.delete(A, i, axis=0)
+    res = linprog(A[i], A_ub=np.vstack([-others, -A[i : i + 1]]), b_ub=np.r_[np.zeros(len(others)), 1.0],
+                  bounds=[(None, None)] * A.shape[1], method="highs")
+    return res.status == 0 and res.fun > -1e-9
+
+
+@pytest.mark.parametrize(("n", "d", "seed"), [(30, 2, 0), (40, 3, 1), (25, 4, 2)])
+def test_facet_rows_are_exactly_the_rows_not_implied_by_the_others(n, d, seed) -> None:
+    """Each kept row is a facet and each dropped row is implied (an LP per row), on random data with
+    a bias column, a duplicated point and a zero row."""
+    rng = np.random.default_rng(seed)
+    X = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
+    X[1] = X[0]
+    X[2] = 0
+    patterns = arrangements.sample_patterns(X, 20, seed=seed)
+    for p in range(patterns.count):
+        D, u = patterns.patterns[:, p], patterns.directions[:, p]
+        keep = fast._cone_facets(X, D, u)
+        A = (2.0 * D - 1)[:, None] * X
+        nonzero = np.flatnonzero(np.abs(X).sum(1) > 0)
+        assert not keep[2]  # the zero row constrains nothing
+        for i in nonzero:
+            implied = lp_implied(A[nonzero], int(np.flatnonzero(nonzero == i)[0]))
+            if implied:
+                assert not keep[i] or i in (0, 1), (p, i)  # a duplicate pair: one of the two may stay
+            else:
+                assert keep[i], (p, i)
+
+
+@pytest.mark.parametrize("m1", [1, 2])
+def test_explicit_rows_act_like_the_dense_ones(m1) -> None:
+    """With every row kept, the explicit-row maps give the same rows, adjoint and row Gram matrices."""
+    X, y = ds1()
+    g = arrangements.enumerate_groups(X, m1)
+    maps = fast._build_maps(torch.as_tensor(X), torch.as_tensor(y), 0.1, g.D1, g.sigma.astype(float), g.D2)
+    keep = torch.ones(g.D1.shape, dtype=torch.bool)
+    gain = fast.FACET_GAIN
+    try:
+        fast.FACET_GAIN = 10.0  # keep the explicit form even without a reduction
+        explicit = fast._facet_maps(maps, keep)
+    finally:
+        fast.FACET_GAIN = gain
+    rng = np.random.default_rng(0)
+    G, d = len(g.D1), X.shape[1]
+    V = torch.as_tensor(rng.standard_normal((2, G, m1, d)))
+    dense_rows = maps.rows(V, maps.xv(V))
+    rows = explicit.rows(V, explicit.xv(V))
+    live = maps.dummy == 0  # (G, q): the dense rows that are real
+    for k in range(G):  # the same multiset of rows per block
+        for s in range(2):
+            a = np.sort(dense_rows[s, k][live[k]].numpy())
+            b = np.sort(rows[s, k][explicit.dummy[k] == 0].numpy())
+            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    # with unit weights on the real rows both forms give G_b^T G_b and G_b^T 1
+    ones_dense = live.to(torch.float64).expand(2, -1, -1)
+    ones_explicit = (explicit.dummy == 0).to(torch.float64).expand(2, -1, -1)
+    torch.testing.assert_close(explicit.row_gram(ones_explicit), maps.row_gram(ones_dense), rtol=1e-10, atol=1e-10)
+    torch.testing.assert_close(explicit.rows_adjoint(ones_explicit), maps.rows_adjoint(ones_dense), rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("case", ["spiral", "ds1 m1=2", "ds3 m1=2"])
+def test_facet_presolve_gives_the_same_certified_optimum(case) -> None:
+    if case == "spiral":
+        X, y = spiral_data()
+        g = arrangements.groups_from_patterns(arrangements.enumerate_patterns(X))
+        beta = 0.05
+    else:
+        X, y = ds1() if case.startswith("ds1") else ds3(8)
+        g = arrangements.enumerate_groups(X, 2)
+        beta = 0.05
+    out = solve_group_program_fast(X, y, beta, g.D1, g.sigma, g.D2, directions=g.V)
+    assert_optimal(out, clarabel_value(X, y, beta, g.D1, g.sigma, g.D2))
+    objective, violation = numpy_objective_and_violation(X, y, beta, g.D1, g.sigma, g.D2, out["V"])
+    assert objective == pytest.approx(out["objective"], rel=1e-12) and violation <= 1e-6
+
+
+def test_a_facet_left_out_by_mistake_is_caught_by_the_check_on_every_row(monkeypatch) -> None:
+    """A presolve that keeps only the tight rows and one facet per cone makes a relaxation whose
+    answer violates left-out rows; the check over every row notices and solves again with all."""
+    X, y = spiral_data()
+    g = arrangements.groups_from_patterns(arrangements.enumerate_patterns(X))
+    honest = fast._facet_rows
+
+    def careless(X_, D1, directions):
+        keep = honest(X_, D1, directions)
+        first = keep.cumsum(-1) == 1
+        return keep & first
+
+    monkeypatch.setattr(fast, "_facet_rows", careless)
+    out = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2, directions=g.V)
+    assert_optimal(out, clarabel_value(X, y, 0.05, g.D1, g.sigma, g.D2))
+    restarts = sum(1 for h in out["history"] if h["iteration"] == 0)
+    assert restarts == 2  # the relaxed solve, then the solve with every row
+    objective, violation = numpy_objective_and_violation(X, y, 0.05, g.D1, g.sigma, g.D2, out["V"])
+    assert violation <= 1e-6
+
+
+def spiral_data() -> tuple[np.ndarray, np.ndarray]:
+    """20 spiral points in the plane with a bias column (exact two-layer program: ~360 chambers)."""
+    from pathconvex_lab.data import add_bias, spiral
+
+    X, y = spiral(20, seed=0)
+    return add_bias(X), y
+
+
 # --------------------------------------------------------------------------- behaviour
 
 

@@ -139,7 +139,11 @@ def test_listens_on_loopback_only(served):
 def test_ctrl_c_stops_the_server(served):
     launch, proc, server_pid = served
     proc.send_signal(signal.SIGINT)
-    assert proc.wait(60) == 0
+    try:
+        assert proc.wait(60) == 0
+    except subprocess.TimeoutExpired:
+        log = (Path(launch.notebook_dir).parent / "server.log").read_text()
+        pytest.fail(f"the command did not stop within 60 s of SIGINT; its log ends:\n{log[-3000:]}")
     deadline = time.monotonic() + 30
     while not port_is_free(launch.port) and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -23,7 +23,8 @@ from pathlib import Path
 from ..dashboard import write_dashboard
 from ..errors import InputError
 from ._common import add_json_flag
-from .lab import HOST, READY_TIMEOUT_S, TOKEN_ENV, ServerLaunch, _port, free_port, port_is_free, start, stop
+from .lab import HOST, READY_TIMEOUT_S, TOKEN_ENV, ServerLaunch, _port, catch_interrupts, free_port, port_is_free
+from .lab import start, stop
 from .lab import wait_until_ready as lab_wait_until_ready
 
 
@@ -106,6 +107,7 @@ def run(args: argparse.Namespace) -> dict | int:
 
 
 def _serve(launch: DashboardLaunch, open_browser: bool) -> int:
+    catch_interrupts()
     proc = start(launch)
     try:
         wait_until_ready(launch, proc)

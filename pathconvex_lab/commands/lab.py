@@ -17,6 +17,7 @@ import shlex
 import signal
 import socket
 import subprocess
+import threading
 import sys
 import time
 import urllib.error
@@ -200,6 +201,16 @@ def wait_until_ready(launch: ServerLaunch, proc: subprocess.Popen, timeout: floa
     raise RuntimeError(f"{name} did not answer on {launch.base_url} within {timeout:.0f} s")
 
 
+def catch_interrupts() -> None:
+    """Make SIGINT raise KeyboardInterrupt here even when this process inherited it ignored or
+    blocked (background jobs of a non-interactive shell, some parent processes): ``kill -INT`` and
+    Ctrl-C then stop the server cleanly."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        if hasattr(signal, "pthread_sigmask"):
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def stop(proc: subprocess.Popen, timeout: float = 20.0) -> int:
     """Ask the server to shut down (SIGTERM: kernels are stopped too); kill it if it lingers."""
     if proc.poll() is None:
@@ -253,6 +264,7 @@ def run(args: argparse.Namespace) -> dict | int:
             "notebook_dir": str(launch.notebook_dir),
             "port": launch.port,
         }
+    catch_interrupts()
     proc = start(launch)
     try:
         wait_until_ready(launch, proc)

@@ -27,7 +27,13 @@ scaling, the scheme of CVXOPT's ``coneqp``, Vandenberghe 2010) that exploits the
 * a working set ("shrinking"): groups whose blocks are nearly zero and strictly inside the dual
   constraint leave the Newton system once the gap is moderate; the result is still certified over
   all groups (a left-out group keeps its last cone multipliers, which still give a valid bound), and
-  groups found violated come back.
+  groups found violated come back;
+* a facet presolve: given realizing first-layer weights (``directions``; every ``Groups`` and
+  ``Patterns`` object carries them) and data of at most ``FACET_MAX_DIM + 1`` columns, the cone rows
+  implied by the others are left out (exact convex hulls by qhull: a chamber of 60 points in the
+  plane keeps about 4 of its 60 rows) and the rest are stored per block as explicit small matrices;
+  the answer is then checked against every row (and solved again with all of them if one is
+  violated).
 
 Measured (BENCHMARKS.md, 2 shared CPU cores): B1 n=500, d=10, P=128 to a certified 1e-6 in about
 0.8-1 s on one thread (CLARABEL about 40-50 s); B2 (16,160 groups) in about 1.5-2.5 s (CLARABEL about
@@ -57,6 +63,7 @@ Public API: :func:`solve_group_program_fast`.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -65,6 +72,7 @@ from typing import Any
 
 import numpy as np
 import scipy.linalg.blas
+import scipy.spatial
 import torch
 
 from .._validate import check_int, check_matrix, check_positive, check_targets
@@ -109,6 +117,16 @@ SHRINK_MIN_GROUPS = 256
 #: Accelerated projected-gradient steps that sharpen a left-out group's multipliers (its bound
 #: ``min_{mu >= 0} ||c + G^T mu||`` is the exact support value) before the group is brought back.
 MULTIPLIER_STEPS = 300
+#: Facet presolve (when realizing ``directions`` are given): first-layer cone rows implied by the
+#: others are left out, computed exactly by convex hulls in up to FACET_MAX_DIM dimensions (the
+#: data's d - 1); rows with a_i . u <= FACET_TIGHT |a_i| |u| count as tight and stay. Used when it keeps
+#: at most FACET_GAIN of the rows; the answer is checked against every row afterwards.
+FACET_MAX_DIM = 6
+FACET_TIGHT = 1e-9
+FACET_GAIN = 0.5
+#: Facet sets kept in memory (per data set and pattern) for repeated solves (paths, widgets).
+FACET_CACHE_SIZE = 200_000
+_FACET_CACHE: dict[tuple[str, bytes], np.ndarray] = {}
 #: Memory the solver may plan to use on the CPU (on CUDA: 90% of the free device memory).
 CPU_MEMORY_BUDGET = 8 * 2**30
 #: With ``threads=None`` on the CPU, problems with fewer cone-row entries (2 G q) than this run on one
@@ -185,7 +203,9 @@ class _Maps:
     second-layer row is zero or implied by the first-layer rows (always so for two layers);
     ``dummy (G, q)`` is 1 on dropped rows, which become the harmless constraint ``s = 1 >= 0``.
     A block variable ``V`` has shape ``(2, G, m1, d)`` (index 0 is ``s = +1``), flattened ``j``-major
-    to ``p = m1 d``.
+    to ``p = m1 d``. With ``A (G, r, p)`` set (:func:`_facet_maps`), the cone rows are instead the rows
+    of ``A`` (a reduced set; zero rows are padding, ``dummy (G, r)``), and ``E1``, ``S2``, ``E2`` are
+    not used for them.
     """
 
     X: Tensor
@@ -198,6 +218,7 @@ class _Maps:
     S2S2: Tensor | None
     E2: Tensor | None
     dummy: Tensor
+    A: Tensor | None = None
 
     @property
     def sizes(self) -> tuple[int, int, int, int]:
@@ -209,7 +230,7 @@ class _Maps:
         """The maps of the groups ``idx`` only."""
         pick = lambda t: None if t is None else t.index_select(0, idx)  # noqa: E731
         return _Maps(self.X, self.XX, self.y, self.beta, pick(self.C), pick(self.E1), pick(self.S2),
-                     pick(self.S2S2), pick(self.E2), pick(self.dummy))
+                     pick(self.S2S2), pick(self.E2), pick(self.dummy), pick(self.A))
 
     def xv(self, V: Tensor) -> Tensor:
         """``X v_j`` for every block and column: ``(2, G, m1, d) -> (2, G, m1, n)`` (one matmul)."""
@@ -225,9 +246,12 @@ class _Maps:
         n, d, G, m1 = self.sizes
         return ((self.C * r).reshape(-1, n) @ self.X).reshape(G, m1, d)
 
-    def rows(self, XV: Tensor) -> Tensor:
-        """Cone rows ``G_b V_b`` (must be ``>= 0``): ``(2, G, m1, n) -> (2, G, q)``."""
+    def rows(self, V: Tensor, XV: Tensor) -> Tensor:
+        """Cone rows ``G_b V_b`` (must be ``>= 0``) of blocks ``V (2, G, m1, d)`` with ``XV = xv(V)``:
+        ``-> (2, G, q)``."""
         n, _d, G, m1 = self.sizes
+        if self.A is not None:
+            return (self.A * V.reshape(2, G, 1, -1)).sum(-1)
         first = (XV * self.E1).reshape(2, G, m1 * n)
         if self.E2 is None:
             return first
@@ -237,6 +261,8 @@ class _Maps:
     def rows_adjoint(self, w: Tensor) -> Tensor:
         """``G_b^T w_b``: ``(2, G, q) -> (2, G, m1, d)`` (one matmul)."""
         n, d, G, m1 = self.sizes
+        if self.A is not None:
+            return (self.A * w.unsqueeze(-1)).sum(-2).reshape(2, G, m1, d)
         w1 = w[..., : m1 * n].reshape(2, G, m1, n) * self.E1
         if self.E2 is not None:
             w1.addcmul_((w[..., m1 * n :] * self.E2).unsqueeze(2), self.S2)
@@ -245,6 +271,8 @@ class _Maps:
     def row_gram(self, w: Tensor) -> Tensor:
         """``G_b^T diag(w_b) G_b`` for every block: ``(2, G, q) -> (2, G, p, p)`` (one matmul)."""
         n, d, G, m1 = self.sizes
+        if self.A is not None:
+            return (self.A * w.unsqueeze(-1)).transpose(-1, -2) @ self.A
         w1 = w[..., : m1 * n].reshape(2, G, m1, n) * self.E1.square()
         if self.E2 is None and m1 == 1:
             weights = w1
@@ -312,6 +340,92 @@ def _build_maps(X: Tensor, y: Tensor, beta: float, D1: np.ndarray, sigma: np.nda
     E2 = (2 * D2t.to(X.dtype) - 1) * live
     S2S2 = S2.unsqueeze(2) * S2.unsqueeze(1)
     return _Maps(X, XX, y, beta, C, E1, S2, S2S2, E2, torch.cat([dummy1, ~live], 1).to(X.dtype))
+
+
+# --------------------------------------------------------------------------- facet presolve
+
+
+def _cone_facets(X: np.ndarray, pattern: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Rows of ``{v : (2 pattern_i - 1) x_i . v >= 0}`` that are not implied by the others, as a bool
+    ``(n,)`` (a superset when in doubt), given ``u`` with ``(2 pattern - 1) X u >= 0``.
+
+    Rows tight at ``u`` are kept. The others, scaled to ``a_i / (a_i . u)``, lie in the hyperplane
+    ``p . u = 1``; a row is implied by the rest iff its point is not a vertex of their convex hull
+    (the extreme rays of ``cone{a_i}`` are the facets of the polar cone). The hull is qhull's in
+    ``d - 1 <= FACET_MAX_DIM`` dimensions (min and max in one); otherwise, or if qhull fails, every
+    row is kept.
+    """
+    A = (2.0 * pattern - 1)[:, None] * X
+    norms = np.linalg.norm(A, axis=1)
+    s = A @ u
+    tight = s <= FACET_TIGHT * norms * np.linalg.norm(u)
+    keep = tight & (norms > 0)
+    free = np.flatnonzero(~tight)
+    dim = X.shape[1] - 1
+    if dim < 1 or dim > FACET_MAX_DIM or len(free) <= dim + 1:
+        keep[free] = True
+        return keep
+    basis = np.linalg.qr(np.column_stack([u, np.eye(len(u))[:, :-1]]))[0][:, 1:]
+    coords = (A[free] / s[free, None]) @ basis
+    if dim == 1:
+        c = coords[:, 0]
+        keep[free[(c == c.min()) | (c == c.max())]] = True
+        return keep
+    try:
+        keep[free[scipy.spatial.ConvexHull(coords).vertices]] = True
+    except scipy.spatial.QhullError:
+        keep[free] = True
+    return keep
+
+
+def _facet_rows(X: np.ndarray, D1: np.ndarray, directions: np.ndarray) -> np.ndarray:
+    """First-layer rows to keep, bool ``(G, m1, n)``: the facets of each neuron's cone
+    (:func:`_cone_facets`), computed once per distinct pattern with a realizing direction from
+    ``directions (G, d, m1)``."""
+    G, m1, n = D1.shape
+    flat = D1.reshape(G * m1, n)
+    unique, first, inverse = np.unique(flat, axis=0, return_index=True, return_inverse=True)
+    U = directions.transpose(0, 2, 1).reshape(G * m1, -1)
+    data = hashlib.sha1(np.ascontiguousarray(X).tobytes()).hexdigest()
+    if len(_FACET_CACHE) > FACET_CACHE_SIZE:
+        _FACET_CACHE.clear()
+    kept = []
+    for k in range(len(unique)):  # the kept set is valid whichever realizing direction found it
+        key = (data, unique[k].tobytes())
+        if key not in _FACET_CACHE:
+            _FACET_CACHE[key] = _cone_facets(X, unique[k], U[first[k]])
+        kept.append(_FACET_CACHE[key])
+    return np.array(kept)[inverse.reshape(-1)].reshape(G, m1, n)
+
+
+def _facet_maps(maps: _Maps, keep1: Tensor) -> _Maps | None:
+    """``maps`` with explicit cone rows (``A``): the first-layer rows in ``keep1 (G, m1, n)`` and every
+    live second-layer row; ``None`` when that keeps more than FACET_GAIN of the rows."""
+    n, d, G, m1 = maps.sizes
+    first = keep1 & (maps.E1 != 0)
+    second = maps.E2 != 0 if maps.E2 is not None else torch.zeros(G, n, dtype=torch.bool, device=keep1.device)
+    counts = first.sum((1, 2)) + second.sum(1)
+    r = max(1, int(counts.max()))
+    if r > FACET_GAIN * maps.dummy.shape[1]:
+        return None
+    A = maps.X.new_zeros(G, r, m1, d)
+    g, j, i = torch.nonzero(first, as_tuple=True)  # in (g, j, i) order
+    pos = torch.arange(len(g), device=g.device) - (torch.cumsum(first.sum((1, 2)), 0) - first.sum((1, 2)))[g]
+    A[g, pos, j] = maps.E1[g, j, i].unsqueeze(-1) * maps.X[i]
+    if maps.E2 is not None:
+        g2, i2 = torch.nonzero(second, as_tuple=True)
+        pos2 = first.sum((1, 2))[g2] + torch.arange(len(g2), device=g2.device) - (torch.cumsum(second.sum(1), 0) - second.sum(1))[g2]
+        A[g2, pos2] = (maps.E2[g2, i2].unsqueeze(-1) * maps.S2[g2, :, i2]).unsqueeze(-1) * maps.X[i2].unsqueeze(1)
+    dummy = (torch.arange(r, device=g.device) >= counts.unsqueeze(1)).to(maps.X.dtype)
+    return _Maps(maps.X, maps.XX, maps.y, maps.beta, maps.C, maps.E1, maps.S2, maps.S2S2, maps.E2, dummy,
+                 A.reshape(G, r, m1 * d))
+
+
+def _full_violation(maps: _Maps, U: Tensor) -> float:
+    """Relative violation of blocks ``U (2, G, m1, d)`` over every cone row of ``maps``."""
+    XV = maps.xv(U)
+    scale = float(XV.abs().max())
+    return max(0.0, float((-maps.rows(U, XV)).max())) / scale if scale > 0 else 0.0
 
 
 # --------------------------------------------------------------------------- second-order cone algebra
@@ -730,7 +844,7 @@ def _certify_blocks(maps: _Maps, V: Tensor, zl: Tensor) -> _Certificate:
     XV = maps.xv(V)
     res = maps.output(XV) - maps.y
     c = maps.output_adjoint(res).reshape(G, m1 * d)
-    return _certify(maps, V, XV, maps.rows(XV), res, c, maps.rows_adjoint(zl))
+    return _certify(maps, V, XV, maps.rows(V, XV), res, c, maps.rows_adjoint(zl))
 
 
 class _WorkingSet:
@@ -866,7 +980,8 @@ def _sharpen_multipliers(maps: _Maps, c: Tensor, mu: Tensor) -> Tensor:
     for k in range(1, MULTIPLIER_STEPS + 1):
         z = current + (k - 1) / (k + 2) * (current - previous)
         residual = c + maps.rows_adjoint(z).reshape(2, G, -1)
-        grad = maps.rows(maps.xv(residual.reshape(2, G, m1, d))) * (maps.dummy == 0)
+        W = residual.reshape(2, G, m1, d)
+        grad = maps.rows(W, maps.xv(W)) * (maps.dummy == 0)
         previous, current = current, (z - step * grad).clamp_min(0)
         if k % 20 == 0 or k == MULTIPLIER_STEPS:
             b = bound(current)
@@ -895,7 +1010,7 @@ def _warm_state(maps: _Maps, V0: Tensor) -> _State:
     x[..., 1:] = V0.reshape(2, G, -1)
     x[..., 0] = x[..., 1:].norm(dim=-1) + WARM_MARGIN
     st.sq = x.clone()
-    st.sl = maps.rows(maps.xv(V0)).clamp_min(0) + WARM_MARGIN + maps.dummy
+    st.sl = maps.rows(V0, maps.xv(V0)).clamp_min(0) + WARM_MARGIN + maps.dummy
     return st
 
 
@@ -914,6 +1029,7 @@ def solve_group_program_fast(
     dtype: torch.dtype = torch.float64,
     time_limit: float | None = None,
     threads: int | None = None,
+    directions: Any = None,
     verbose: bool = False,
 ) -> dict[str, Any]:
     """Solve the group program (module docstring) by a structure-exploiting interior-point method.
@@ -933,6 +1049,10 @@ def solve_group_program_fast(
     time_limit : seconds, or None.
     threads : torch CPU threads for the solve (restored afterwards); None: one thread for problems
         below :data:`MULTITHREAD_ROWS` cone-row entries, torch's setting above.
+    directions : optional (G, d, m1) first-layer weights realizing the groups (``Groups.V``,
+        ``Patterns.directions``): they let a presolve leave out cone rows implied by the others
+        (exact convex hulls, low dimensions only; see :data:`FACET_MAX_DIM`). The answer is checked
+        against every row and solved again with all of them if one is violated.
 
     Returns
     -------
@@ -961,6 +1081,12 @@ def solve_group_program_fast(
         time_limit = check_positive(time_limit, "time_limit")
     if threads is not None:
         threads = check_int(threads, "threads", minimum=1)
+    if directions is not None:
+        directions = np.asarray(directions, dtype=np.float64)
+        if directions.shape != (G, d, m1) or not np.all(np.isfinite(directions)):
+            raise InputError(
+                f"directions must be a finite array of shape (G, d, m1)=({G}, {d}, {m1}); got {directions.shape}"
+            )
     if dtype not in (torch.float64, torch.float32):
         raise InputError(f"dtype must be torch.float64 or torch.float32; got {dtype!r}")
     dev = resolve_device(device, dtype)
@@ -974,7 +1100,9 @@ def solve_group_program_fast(
     if threads is None and dev.type == "cpu" and 2 * G * _rows_per_block(n, m1) < MULTITHREAD_ROWS:
         threads = 1
     with torch_threads(threads if dev.type == "cpu" else None):
-        return _solve(X, y, beta, D1, sigma, D2, tol, max_iter, warm_start, dev, dtype, time_limit, verbose, start)
+        return _solve(
+            X, y, beta, D1, sigma, D2, tol, max_iter, warm_start, directions, dev, dtype, time_limit, verbose, start
+        )
 
 
 def _solve(
@@ -987,6 +1115,7 @@ def _solve(
     tol: float,
     max_iter: int,
     warm_start: np.ndarray | None,
+    directions: np.ndarray | None,
     dev: torch.device,
     dtype: torch.dtype,
     time_limit: float | None,
@@ -1004,11 +1133,23 @@ def _solve(
         return _trivial_result(d, G, m1, y, dev, dtype, start)
     Xt = torch.as_tensor(X / a, device=dev, dtype=dtype)
     maps = _build_maps(Xt, torch.as_tensor(y / b, device=dev, dtype=dtype), beta / (a * b), D1, sigma, D2)
-    if warm_start is None:
-        state = _initial_state(maps)
-    else:
-        state = _warm_state(maps, torch.as_tensor(warm_start * (a / b), device=dev, dtype=dtype).permute(0, 1, 3, 2))
-    result = _run_ipm(maps, state, tol=tol, max_iter=max_iter, time_limit=time_limit, start=start, verbose=verbose)
+    reduced = None
+    if directions is not None and 1 <= d - 1 <= FACET_MAX_DIM:
+        reduced = _facet_maps(maps, torch.as_tensor(_facet_rows(X, D1, directions), device=dev))
+    work = maps if reduced is None else reduced
+    V0 = None if warm_start is None else torch.as_tensor(warm_start * (a / b), device=dev, dtype=dtype).permute(0, 1, 3, 2)
+    state = _initial_state(work) if V0 is None else _warm_state(work, V0)
+    run = dict(tol=tol, max_iter=max_iter, time_limit=time_limit, start=start, verbose=verbose)
+    result = _run_ipm(work, state, **run)
+    if reduced is not None:
+        violation = _full_violation(maps, result["U"])
+        if violation > tol:  # a row the presolve left out is needed after all: solve with every row
+            history = result["history"]
+            result = _run_ipm(maps, _warm_state(maps, result["U"]), **run)
+            result["history"] = history + result["history"]
+            result["iterations"] = len(result["history"]) - 1
+        else:
+            result["violation"] = violation
     U = result.pop("U")
     result.update(
         V=(U.permute(0, 1, 3, 2) * (b / a)).to(torch.float64).cpu().numpy(),
@@ -1109,7 +1250,7 @@ def _run_ipm(
         V = st.x[..., 1:].reshape(2, G, m1, d)
         XV = maps.xv(V)
         res = maps.output(XV) - maps.y
-        rows = maps.rows(XV)
+        rows = maps.rows(V, XV)
         nu = maps.rows_adjoint(st.zl)
         c = maps.output_adjoint(res).reshape(G, p)
         cert = _certify(maps, V, XV, rows, res, c, nu)
@@ -1268,7 +1409,8 @@ def _newton_step(
         a_l = (st.zl * r_zl).add_(b_sl).div_(st.sl)
         rhs[..., 1:] += maps.rows_adjoint(a_l).reshape(2, G, p)
         dx = solver.solve(rhs, refinements, 1e-2 * dual_res)
-        dsl = maps.rows(maps.xv(dx[..., 1:].reshape(2, G, m1, d))).sub_(r_zl)
+        dV = dx[..., 1:].reshape(2, G, m1, d)
+        dsl = maps.rows(dV, maps.xv(dV)).sub_(r_zl)
         dzl = (b_sl - st.zl * dsl).div_(st.sl)
         dsq = dx - r_zq
         dzq = u_q - nt.apply_inverse_square(dsq)

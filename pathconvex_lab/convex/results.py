@@ -173,6 +173,8 @@ def solve_groups(
     check_choice(layers, "layers", (2, 3))
     if layers == 2 and groups.m1 != 1:
         raise InputError(f"layers=2 needs two-layer groups (m1=1); got m1={groups.m1}")
+    if groups.V is not None:  # realizing weights let the torch solver leave out implied cone rows
+        fast_options.setdefault("directions", groups.V)
     out = solve_group_program(
         X, y, beta, groups.D1, groups.sigma, groups.D2,
         solver=solver, max_variables=max_variables, max_bytes=max_bytes, verbose=verbose, **fast_options,
