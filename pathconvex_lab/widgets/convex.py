@@ -69,7 +69,6 @@ def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neuron
 
     from ..convex import certificate, solve_two_layer
     from ..nets import ParallelReLUNet
-    from ..viz.convex import fit_figure
 
     if x is None:
         X, y = ds3(8)
@@ -94,15 +93,10 @@ def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neuron
         summary.value = _summary([
             ("convex optimum p2* (exact patterns)", f"<b>{result.objective:.8g}</b>, "
              f"{box.results['active']} neurons after pruning"),
-            (f"Adam, {K} neurons, {restarts} restarts (weight decay)", ", ".join(f"{v:.6g}" for v in adam)),
-            ("best Adam above the optimum", f"{100 * (min(adam) / result.objective - 1):.3g} %"),
-            ("certificate of the best Adam network", html.escape(cert.verdict())
-             + f" (sigma_A/beta = {cert.ratio:.4g}, lower bound {cert.lower_bound:.6g})"),
+            *_adam_rows(f"Adam, {K} neurons, {restarts} restarts (weight decay)", adam, result.objective, cert,
+                        f"lower bound {cert.lower_bound:.6g}"),
         ])
-        box.figure = fit_figure(x, y, {"convex optimum": _curve(x, result.network().predict),
-                                       f"Adam, K={K}": _curve(x, best.net.predict)},
-                                title=f"two layers, beta = {b:.3g}")
-        _show_png(plot, box.figure)
+        _show_fits(box, plot, x, y, result, best.net, K, f"two layers, beta = {b:.3g}")
 
     run = _guarded(status, plot, solve)
     button.on_click(run)
@@ -126,7 +120,6 @@ def three_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.1, m1: i
     from ..convex import certificate, solve_three_layer
     from ..data import ds1
     from ..nets import ParallelReLUNet
-    from ..viz.convex import fit_figure
 
     if x is None:
         X, y = ds1()
@@ -154,20 +147,35 @@ def three_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.1, m1: i
                        "certificate": cert, "groups": result.num_groups}
         summary.value = _summary([
             (f"convex optimum p3*(m1={width})", f"<b>{result.objective:.8g}</b> over {result.num_groups} exact groups"),
-            (f"Adam, K={K} sub-networks, {restarts} restarts", ", ".join(f"{v:.6g}" for v in adam)),
-            ("best Adam above the optimum", f"{100 * (min(adam) / result.objective - 1):.3g} %"),
-            ("certificate of the best Adam network", html.escape(cert.verdict())
-             + f" (sigma_A/beta = {cert.ratio:.4g}, bracket [{cert.lower_bound:.6g}, {cert.primal:.6g}])"),
+            *_adam_rows(f"Adam, K={K} sub-networks, {restarts} restarts", adam, result.objective, cert,
+                        f"bracket [{cert.lower_bound:.6g}, {cert.primal:.6g}]"),
         ])
-        box.figure = fit_figure(x, y, {"convex optimum": _curve(x, result.network().predict),
-                                       f"Adam, K={K}": _curve(x, best.net.predict)},
-                                title=f"three layers, m1 = {width}, beta = {b:.3g}")
-        _show_png(plot, box.figure)
+        _show_fits(box, plot, x, y, result, best.net, K, f"three layers, m1 = {width}, beta = {b:.3g}")
 
     run = _guarded(status, plot, solve)
     button.on_click(run)
     run()
     return box
+
+
+def _adam_rows(label: str, adam: list[float], optimum: float, cert: Any, bounds: str) -> list[tuple[str, str]]:
+    """Summary rows of both widgets: Adam's objectives, the best one's excess over the convex optimum,
+    and the certificate of the best network (``bounds``: what the certificate brackets)."""
+    return [
+        (label, ", ".join(f"{v:.6g}" for v in adam)),
+        ("best Adam above the optimum", f"{100 * (min(adam) / optimum - 1):.3g} %"),
+        ("certificate of the best Adam network",
+         html.escape(cert.verdict()) + f" (sigma_A/beta = {cert.ratio:.4g}, {bounds})"),
+    ]
+
+
+def _show_fits(box: Any, plot: Any, x: np.ndarray, y: np.ndarray, result: Any, net: Any, K: int, title: str) -> None:
+    """Draw the convex optimum's and the best Adam network's fits into ``plot`` (kept as ``box.figure``)."""
+    from ..viz.convex import fit_figure
+
+    box.figure = fit_figure(x, y, {"convex optimum": _curve(x, result.network().predict),
+                                   f"Adam, K={K}": _curve(x, net.predict)}, title=title)
+    _show_png(plot, box.figure)
 
 
 __all__ = ["two_layer_widget", "three_layer_widget"]
