@@ -1360,19 +1360,11 @@ def _message(status: str, reason: str, cert: _Certificate, dtype: torch.dtype, t
     return f"stopped by the {'iteration' if status == 'max_iter' else 'time'} limit at {reached}"
 
 
-def _checked_step(
-    maps: _Maps,
-    st: _State,
-    newton: Callable[[Tensor], _Newton],
-    r_x: Tensor,
-    r_zl: Tensor,
-    r_zq: Tensor,
-    mu: float,
-    dual_res: float,
-) -> tuple[str, float, tuple[Tensor, ...]]:
-    """:func:`_newton_step`, with a breakdown reported as a reason: ``(reason or "", alpha, step)``."""
+def _checked_step(*args: Any) -> tuple[str, float, tuple[Tensor, ...]]:
+    """:func:`_newton_step` of ``args``, with a breakdown reported as a reason:
+    ``(reason or "", alpha, step)``."""
     try:
-        alpha, step = _newton_step(maps, st, newton, r_x, r_zl, r_zq, mu, dual_res)
+        alpha, step = _newton_step(*args)
     except _FactorizationError as exc:
         return str(exc), math.nan, ()
     return ("non-finite Newton direction" if math.isnan(alpha) else ""), alpha, step
