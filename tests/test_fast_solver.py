@@ -423,6 +423,93 @@ def spiral_data() -> tuple[np.ndarray, np.ndarray]:
     return add_bias(X), y
 
 
+# --------------------------------------------------------------------------- iterative Newton solves
+
+
+def _newton_pair(X, y, D1, sigma, D2, seed: int):
+    """The same Newton matrix (random SPD block Hessians) as the dense block-space solver and as the
+    iterative solver."""
+    Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
+    maps = fast._build_maps(Xt, yt, 0.1, D1, sigma, D2)
+    _n, d, G, m1 = maps.sizes
+    k = m1 * d + 1
+    rng = np.random.default_rng(seed)
+    B = torch.as_tensor(rng.standard_normal((2, G, k, k)))
+    H = B @ B.transpose(-1, -2) * torch.as_tensor(10.0 ** rng.uniform(-3, 3, (2, G, 1, 1))) + 1e-3 * torch.eye(k)
+    direct = fast._BlockSpaceNewton(maps, H, maps.loss_gram())
+    iterative = fast._IterativeNewton(maps, H, maps.group_gram())
+    return direct, iterative, torch.as_tensor(rng.standard_normal((2, G, k)))
+
+
+@pytest.mark.parametrize(("m1", "coupled_groups"), [(1, 0), (1, 3), (2, 0), (2, 5)])
+def test_the_iterative_solver_solves_the_same_newton_system(monkeypatch, m1, coupled_groups) -> None:
+    """Its products (masked products with X) equal the dense solver's (with the formed M^T M), and
+    its solution leaves a residual below the requested tolerance, whatever part of the coupling
+    between groups its preconditioner keeps (none, or that of a few groups)."""
+    X, y = ds1()
+    D1, sigma, D2 = sampled_groups(X, m1, 40, 0) if m1 > 1 else two_layer_groups(X)
+    monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", coupled_groups * m1 * X.shape[1])
+    direct, iterative, rhs = _newton_pair(X, y, D1, sigma, D2, seed=m1)
+    assert len(iterative.S) == coupled_groups
+    torch.testing.assert_close(iterative.matvec(rhs.clone()), direct.matvec(rhs.clone()), rtol=1e-10, atol=1e-10)
+    dx = iterative.solve(rhs, target=1e-9 * float(rhs.norm()))
+    assert float((direct.matvec(dx) - rhs).norm()) <= 1e-9 * float(rhs.norm())
+    torch.testing.assert_close(dx, direct.solve(rhs), rtol=1e-6, atol=1e-6)
+    assert iterative.iterations > 1
+
+
+@pytest.mark.parametrize("case", ["one group", "all groups coupled"])
+def test_the_preconditioner_is_exact_when_it_keeps_all_the_coupling(monkeypatch, case) -> None:
+    """With one group nothing couples groups, and with room for every group the coupling is kept
+    whole: either way the preconditioner is the Newton matrix itself, and one Krylov step (a second
+    for rounding) reaches the default tolerance."""
+    X, y = ds1()
+    D1, sigma, D2 = two_layer_groups(X)
+    if case == "one group":
+        monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", 0)
+        D1, sigma, D2 = D1[:1], sigma[:1], D2[:1]
+    direct, iterative, rhs = _newton_pair(X, y, D1, sigma, D2, seed=5)
+    torch.testing.assert_close(iterative._woodbury(rhs), direct.solve(rhs), rtol=1e-8, atol=1e-8)
+    iterative.solve(rhs)
+    assert iterative.iterations <= 2
+
+
+@pytest.mark.parametrize("case", ["two layers, n < G d", "two layers, n > G d", "three layers m1=2"])
+def test_iterative_newton_solves_reach_the_certified_optimum(monkeypatch, case) -> None:
+    """End to end, with a preconditioner that keeps the coupling of only four groups (the regime of
+    problems too large for the dense solver)."""
+    if case == "three layers m1=2":
+        rng = np.random.default_rng(4)
+        X = np.hstack([rng.standard_normal((7, 2)), np.ones((7, 1))])
+        y, beta = rng.standard_normal(7), 0.1
+        groups = sampled_groups(X, 2, 300, 4)
+    else:
+        X, y, beta, *groups = b1_problem(*((60, 4, 30, 1) if case.endswith("< G d") else (120, 3, 8, 2)))
+    monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", 4 * groups[0].shape[1] * X.shape[1])
+    out = solve_group_program_fast(X, y, beta, *groups, linear_solver="iterative")
+    assert out["linear_solver"] == "iterative"
+    assert sum(h["linear_iterations"] for h in out["history"]) > out["iterations"]
+    assert_optimal(out, clarabel_value(X, y, beta, *groups))
+
+
+def test_auto_uses_the_iterative_solver_when_the_dense_plan_does_not_fit(monkeypatch) -> None:
+    X, y, beta, *groups = b1_problem(60, 4, 30, 1)
+    G, m1, n = groups[0].shape
+    d = X.shape[1]
+    monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", 4 * d)  # the coupling of four groups kept
+    direct_bytes, iterative_bytes = (fast._planned_bytes(n, d, G, m1, 8, s) for s in ("direct", "iterative"))
+    assert iterative_bytes < direct_bytes
+    monkeypatch.setattr(fast, "CPU_MEMORY_BUDGET", (iterative_bytes + direct_bytes) // 2)
+    out = solve_group_program_fast(X, y, beta, *groups, device="cpu")
+    assert out["linear_solver"] == "iterative"
+    assert_optimal(out, clarabel_value(X, y, beta, *groups))
+    with pytest.raises(ProblemTooLargeError, match="'direct'"):
+        solve_group_program_fast(X, y, beta, *groups, device="cpu", linear_solver="direct")
+    monkeypatch.setattr(fast, "CPU_MEMORY_BUDGET", iterative_bytes // 2)
+    with pytest.raises(ProblemTooLargeError, match="'iterative'"):
+        solve_group_program_fast(X, y, beta, *groups, device="cpu")
+
+
 # --------------------------------------------------------------------------- behaviour
 
 
@@ -568,6 +655,7 @@ def test_float32_stops_at_its_precision_and_says_so() -> None:
         ({"warm_start": np.zeros((2, 11, 2, 2))}, "warm_start"),
         ({"dtype": torch.float16}, "dtype"),
         ({"device": 3}, "device"),
+        ({"linear_solver": "lu"}, "linear_solver"),
     ],
 )
 def test_bad_arguments_name_themselves(kwargs, match) -> None:
