@@ -133,6 +133,7 @@ def run_fast(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
             dtype=dtype,
             max_iter=200,
             time_limit=opts["time_limit"],
+            linear_solver=opts.get("linear_solver", "auto"),
             verbose=True,
         )
     times = {}
@@ -144,6 +145,8 @@ def run_fast(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
         "iterations": out["iterations"],
         "device": out["device"],
         "dtype": out["dtype"],
+        "linear_solver": out["linear_solver"],
+        "krylov_steps": sum(h["linear_iterations"] for h in out["history"]),
     }
     if out["device"].startswith("cuda"):
         extra["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
@@ -336,6 +339,8 @@ def planned_runs(problem: dict[str, Any], gpu: bool) -> list[tuple[str, str, dic
             runs.append(("fast cpu own threads", "fast", {"device": "cpu", "process_threads": cores}))
     if gpu:
         runs.append(("fast cuda float64", "fast", {"device": "cuda"}))
+        if large:  # the O(n G)-memory Newton solves (what "auto" picks where the dense plan does not fit)
+            runs.append(("fast cuda iterative", "fast", {"device": "cuda", "linear_solver": "iterative"}))
     if problem["kind"] == "b1" and (large or not gpu):
         runs.append(("pyscnn AL defaults", "pyscnn", {"device": "cuda", "dtype": "float32"} if large else {}))
     return runs
