@@ -117,18 +117,20 @@ def objective(prob: dict[str, Any], V: np.ndarray) -> float:
 def run_fast(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
     import torch
 
-    from pathconvex_lab.convex.fast import solve_group_program_fast
+    from pathconvex_lab.convex import fast
 
     dtype = getattr(torch, opts.get("dtype", "float64"))
+    if "krylov_dense_size" in opts:  # an experiment row: the iterative solver's exactly coupled variables
+        fast.KRYLOV_DENSE_SIZE = opts["krylov_dense_size"]
     with contextlib.redirect_stdout(sys.stderr):  # the iteration log goes to the run's log
-        out = solve_group_program_fast(
+        out = fast.solve_group_program_fast(
             prob["X"],
             prob["y"],
             prob["beta"],
             prob["D1"],
             prob["sigma"],
             prob["D2"],
-            tol=1e-6,
+            tol=opts.get("tol", 1e-6),
             device=opts.get("device", "cpu"),
             dtype=dtype,
             max_iter=200,
@@ -254,6 +256,10 @@ def worker(spec: dict[str, Any]) -> dict[str, Any]:
 
         torch.set_num_threads(spec["threads"])
     prob = build_problem(spec["problem"])
+    if str(spec["options"].get("device", "")).startswith("cuda"):
+        import torch
+
+        torch.zeros(1, device="cuda")  # the CUDA context is made before the clock starts
     base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     runner = {"fast": run_fast, "cvxpy": run_cvxpy, "pyscnn": run_pyscnn}[spec["runner"]]
     cpu0, wall0 = time.process_time(), time.perf_counter()
@@ -321,9 +327,11 @@ def reached(res: dict[str, Any], ref: float, thr: float) -> bool:
     return "objective" in res and (res["objective"] - ref) / abs(ref) <= thr and res["violation"] <= thr
 
 
-def planned_runs(problem: dict[str, Any], gpu: bool) -> list[tuple[str, str, dict[str, Any]]]:
-    """``(label, runner, options)`` of every run on ``problem``; the first CLARABEL run is the reference."""
-    large = problem.get("n", 0) >= 50_000
+def planned_runs(problem: dict[str, Any], gpu: bool, device: str = "cuda") -> list[tuple[str, str, dict[str, Any]]]:
+    """``(label, runner, options)`` of every run on ``problem``; the first CLARABEL run is the reference.
+    In the GPU configuration the fast solver runs on ``device``, and the large problem (marked
+    ``"large"``) is solved to its goal's 1e-4 only."""
+    large = bool(problem.get("large"))
     runs: list[tuple[str, str, dict[str, Any]]] = []
     if not gpu:
         runs += [
@@ -338,27 +346,36 @@ def planned_runs(problem: dict[str, Any], gpu: bool) -> list[tuple[str, str, dic
         if cores > 1 and not gpu:  # as a user runs it: threads=None picks 1 or all cores by size
             runs.append(("fast cpu own threads", "fast", {"device": "cpu", "process_threads": cores}))
     if gpu:
-        runs.append(("fast cuda float64", "fast", {"device": "cuda"}))
+        goal = {"device": device, "tol": 1e-4} if large else {"device": device}
+        runs.append((f"fast {device} float64", "fast", goal))
         if large:  # the O(n G)-memory Newton solves (what "auto" picks where the dense plan does not fit)
-            runs.append(("fast cuda iterative", "fast", {"device": "cuda", "linear_solver": "iterative"}))
+            runs.append((f"fast {device} iterative", "fast", dict(goal, linear_solver="iterative")))
     if problem["kind"] == "b1" and (large or not gpu):
-        runs.append(("pyscnn AL defaults", "pyscnn", {"device": "cuda", "dtype": "float32"} if large else {}))
+        runs.append(("pyscnn AL defaults", "pyscnn", {"device": device, "dtype": "float32"} if large else {}))
+    if gpu and large:  # experiment: four times the exactly coupled variables in the preconditioner
+        runs.append((f"fast {device} iterative 8k", "fast", dict(goal, linear_solver="iterative", krylov_dense_size=8192)))
     return runs
 
 
-def solver_rows(problem: dict[str, Any], name: str, args: argparse.Namespace, cap: float, log) -> list[dict]:
-    """All runs on one problem, scored against the reference objective."""
+def solver_rows(
+    problem: dict[str, Any], name: str, args: argparse.Namespace, cap: float, log, done: list[dict]
+) -> list[dict]:
+    """All runs on one problem, scored against the reference objective; each raw row is also appended
+    to ``done`` and, with ``--json``, written out at once (a run cut short keeps the rows before it)."""
     rows: list[dict] = []
-    for label, runner, options in planned_runs(problem, args.gpu):
+    for label, runner, options in planned_runs(problem, args.gpu, args.device):
         if args.solvers and not any(label.lower().startswith(s) for s in args.solvers):
             continue
         log(f"  {name}: {label} ...")
-        hard = (args.pyscnn_cap or cap) if runner == "pyscnn" else cap + 120  # pyscnn has no time limit
+        hard = (args.pyscnn_cap or cap) if runner == "pyscnn" else cap + (60 if args.gpu else 120)  # pyscnn: no limit
         log_file = args.log_dir / f"{name}_{label}.log".replace(" ", "_").replace("=", "") if args.log_dir else None
         threads = options.get("process_threads", args.threads)
         res = launch(problem, runner, dict(options, time_limit=cap), threads, hard, log_file)
         res.update(problem=name, solver=label)
         rows.append(res)
+        done.append(res)
+        if args.json:
+            write_json(args.json, done)
         log(f"    {res.get('status')} in {res.get('wall', float('nan')):.1f} s")
     clarabel = [r for r in rows if r["solver"] == "CLARABEL default" and "objective" in r]
     if clarabel:
@@ -371,6 +388,12 @@ def solver_rows(problem: dict[str, Any], name: str, args: argparse.Namespace, ca
         r["rel"] = (r["objective"] - reference) / abs(reference) if "objective" in r else None
         r["t"] = {thr: time_to(r, reference, thr) for thr in THRESHOLDS}
     return rows
+
+
+def write_json(path: Path, rows: list[dict]) -> None:
+    """The rows as JSON at ``path`` (its folder made as needed)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(rows, default=float, indent=1))
 
 
 def time_to(r: dict[str, Any], ref: float, thr: float) -> float | None:
@@ -451,6 +474,13 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="comma list of solver-label prefixes to run (e.g. 'fast,pyscnn'); default all",
     )
+    parser.add_argument("--device", default="cuda", help="device of the --gpu configuration (default cuda)")
+    parser.add_argument(
+        "--large",
+        type=lambda s: tuple(int(x) for x in s.split(",")),
+        default=(100_000, 50, 1024),
+        help="n,d,P of the --gpu configuration's large B1 problem (default 100000,50,1024)",
+    )
     parser.add_argument("--threads", type=int, default=1, help="BLAS/torch threads per solver run (default 1)")
     parser.add_argument("--cap", type=float, default=None, help="time limit per run in seconds")
     parser.add_argument("--pyscnn-cap", type=float, default=None, help="time limit of pyscnn runs (default --cap)")
@@ -494,14 +524,15 @@ def main(argv: list[str] | None = None) -> int:
             groups_problem(folder, "ds1", 2, 0.1) if args.quick else groups_problem(folder, "ds2", 2, 0.05)
         )
         if args.gpu:
-            problems.append(("B1 n=1e5 d=50 P=1024", {"kind": "b1", "n": 100_000, "d": 50, "P": 1024}))
-        rows = []
+            n, d, P = args.large
+            label = "B1 n=1e5 d=50 P=1024" if args.large == (100_000, 50, 1024) else f"B1 n={n} d={d} P={P}"
+            problems.append((label, {"kind": "b1", "n": n, "d": d, "P": P, "large": True}))
+        rows, done = [], []
         for name, problem in problems:
             log(f"{name}")
-            rows += solver_rows(problem, name, args, cap, log)
+            rows += solver_rows(problem, name, args, cap, log, done)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(rows, default=float, indent=1))
+        write_json(args.json, rows)
     print(
         f"\nconvex solvers, {args.threads} thread(s) per run, cap {cap:.0f} s per run "
         f"(reference: CLARABEL default, else the best certified fast solve; '—': not reached)\n"

@@ -182,6 +182,19 @@ def test_vectorised_small_block_factorization_matches_lapack() -> None:
         fast._cholesky(-Hb)
 
 
+def test_gpu_block_products_match_the_column_kernels() -> None:
+    """On a GPU the block products are one batched product instead of ``k`` column kernels; both routes
+    (checked here on the CPU) give ``A_b x_b`` and ``A_b^T x_b`` for stacks with two batch axes."""
+    rng = np.random.default_rng(4)
+    A = torch.as_tensor(rng.standard_normal((2, 50, 7, 7)))
+    x = torch.as_tensor(rng.standard_normal((2, 50, 7)))
+    Ab = fast._batch_last(A)
+    for transpose, ref in ((False, A), (True, A.transpose(-1, -2))):
+        expected = (ref @ x.unsqueeze(-1))[..., 0]
+        torch.testing.assert_close(fast._block_matvec_batched(Ab, x, transpose), expected, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(fast._block_matvec(Ab, x, transpose), expected, rtol=1e-12, atol=1e-12)
+
+
 # --------------------------------------------------------------------------- MATH §8 reference values
 
 
