@@ -350,15 +350,15 @@ def planned_runs(problem: dict[str, Any], gpu: bool, device: str = "cuda") -> li
     if gpu:
         goal = {"device": device, "tol": 1e-4} if large else {"device": device}
         runs.append((f"fast {device} float64", "fast", goal))
-        if large:  # the O(n G)-memory Newton solves (what "auto" picks where the dense plan does not fit)
-            runs.append((f"fast {device} iterative", "fast", dict(goal, linear_solver="iterative")))
+    if gpu and large:  # the O(n G)-memory Newton solves ("auto" where the dense plan does not fit), also
+        # with four times the coupling kept exactly by the preconditioner
+        iterative = dict(goal, linear_solver="iterative")
+        runs.append((f"fast {device} iterative", "fast", iterative))
+        runs.append((f"fast {device} iterative 8k", "fast", dict(iterative, constants={"KRYLOV_DENSE_SIZE": 8192})))
     if problem["kind"] == "b1" and (large or not gpu):
         runs.append(("pyscnn AL defaults", "pyscnn", {"device": device, "dtype": "float32"} if large else {}))
-    if gpu and large:  # experiments: no centrality corrector; four times the coupling kept by the preconditioner
+    if gpu and large:  # experiment: the dense solver without the centrality corrector
         runs.append((f"fast {device} no corrector", "fast", dict(goal, constants={"CORRECTOR_MIN_SIZE": 2**62})))
-        runs.append(
-            (f"fast {device} iterative 8k", "fast", dict(goal, linear_solver="iterative", constants={"KRYLOV_DENSE_SIZE": 8192}))
-        )
     return runs
 
 
