@@ -519,6 +519,9 @@ def test_centrality_correctors_keep_the_optimum_and_save_newton_steps(monkeypatc
     monkeypatch.setattr(fast, "CORRECTOR_MIN_SIZE", 0)
     corrected = solve_group_program_fast(X, y, beta, *groups)
     assert_optimal(corrected, clarabel_value(X, y, beta, *groups))
+    assert sum(h["correctors"] for h in plain["history"]) == 0
+    assert sum(h["correctors"] for h in corrected["history"]) > 0
+    assert all(0 < h["step_length"] <= 1 for h in corrected["history"][:-1])
     assert corrected["iterations"] < plain["iterations"] or (case.startswith("three") and corrected["iterations"] == plain["iterations"])
 
 

@@ -1230,8 +1230,9 @@ def solve_group_program_fast(
     "dual_bound" (certified lower bound on the optimum), "gap" (relative duality gap),
     "violation" (max violation / max |X v|), "status" ("optimal", "max_iter", "time_limit" or
     "precision_limit"), "iterations", "seconds", "device", "dtype", "linear_solver", "history" (one dict per
-    iteration: seconds, gap, violation, mu, primal and dual residuals, working groups, and the
-    Krylov steps of the Newton step taken from it, "linear_iterations").
+    iteration: seconds, gap, violation, mu, primal and dual residuals, working groups, and of the
+    Newton step taken from it the Krylov steps "linear_iterations", the centrality correctors kept
+    "correctors" and the step length "step_length").
 
     Raises
     ------
@@ -1469,13 +1470,17 @@ def _run_ipm(
                 "dual_residual": dual_res,
                 "groups": G,
                 "linear_iterations": 0,
+                "correctors": 0,
+                "step_length": 0.0,
             }
         )
         if verbose:
             print(
                 f"[fast] it {it:3d}  obj {cert.objective:.10e}  gap {cert.gap:.2e}  viol {cert.violation:.2e}"
                 f"  mu {mu:.2e}  pres {primal_res:.1e}  dres {dual_res:.1e}  groups {G}"
-                f"  inner {history[-2]['linear_iterations'] if it else 0}  t {elapsed:.2f}s"
+                f"  inner {history[-2]['linear_iterations'] if it else 0}"
+                f"  step {history[-2]['step_length'] if it else 0:.2f}{'c' if it and history[-2]['correctors'] else ''}"
+                f"  t {elapsed:.2f}s"
             )
         if best is None or max(cert.gap, cert.violation) < max(best[1].gap, best[1].violation):
             best = (ws.full_blocks(V).clone(), cert, ws.idx is None)
@@ -1504,9 +1509,10 @@ def _run_ipm(
                 status = "time_limit"
                 break
             drop = ws.shrinkable(V, cert)
-            stall, alpha, step, history[-1]["linear_iterations"] = _checked_step(
+            stall, alpha, step, history[-1]["linear_iterations"], history[-1]["correctors"] = _checked_step(
                 maps, st, ws.newton, r_x, r_zl, r_zq, mu, dual_res
             )
+            history[-1]["step_length"] = alpha
             small_steps = small_steps + 1 if not stall and alpha < 1e-6 else 0
             if small_steps >= 3:
                 stall = f"step length {alpha:.1e} three times in a row"
@@ -1557,14 +1563,14 @@ def _message(status: str, reason: str, cert: _Certificate, dtype: torch.dtype, t
     return f"stopped by the {'iteration' if status == 'max_iter' else 'time'} limit at {reached}"
 
 
-def _checked_step(*args: Any) -> tuple[str, float, tuple[Tensor, ...], int]:
+def _checked_step(*args: Any) -> tuple[str, float, tuple[Tensor, ...], int, int]:
     """:func:`_newton_step` of ``args``, with a breakdown reported as a reason:
-    ``(reason or "", alpha, step, inner iterations)``."""
+    ``(reason or "", alpha, step, inner iterations, correctors kept)``."""
     try:
-        alpha, step, inner = _newton_step(*args)
+        alpha, step, inner, corrected = _newton_step(*args)
     except _FactorizationError as exc:
-        return str(exc), math.nan, (), 0
-    return ("non-finite Newton direction" if math.isnan(alpha) else ""), alpha, step, inner
+        return str(exc), math.nan, (), 0, 0
+    return ("non-finite Newton direction" if math.isnan(alpha) else ""), alpha, step, inner, corrected
 
 
 def _newton_step(
@@ -1576,10 +1582,10 @@ def _newton_step(
     r_zq: Tensor,
     mu: float,
     dual_res: float,
-) -> tuple[float, tuple[Tensor, ...], int]:
+) -> tuple[float, tuple[Tensor, ...], int, int]:
     """One Mehrotra predictor-corrector step, with Gondzio's centrality corrector where the Newton
-    solver says it pays (:data:`CORRECTORS`): ``(alpha, (dx, dsl, dzl, dsq, dzq), inner iterations)``
-    (the Krylov steps of its linear solves).
+    solver says it pays (:data:`CORRECTORS`): ``(alpha, (dx, dsl, dzl, dsq, dzq), inner iterations,
+    correctors kept)`` (the Krylov steps of its linear solves).
 
     The linearized KKT system ``P dx + G^T dz = -r_x``, ``G dx + ds = -r_z``,
     ``lam o (W dz + W^{-1} ds) = b_s`` is reduced to ``(P + G^T W^{-2} G) dx = rhs`` (CVXOPT's scheme);
@@ -1618,16 +1624,17 @@ def _newton_step(
     b_sq[..., 0] += sigma_mu
     step = direction(b_sl, b_sq, MAX_REFINEMENTS)
     alpha = _max_step(st, *step[1:])
+    corrected = 0
     for _ in range(solver.correctors):  # Gondzio: aim further, re-centre the rows that would block
         if not alpha < 1.0:
             break
-        trial = min(1.0, alpha + CORRECTOR_GAIN)
-        v = (st.sl + trial * step[1]) * (st.zl + trial * step[2])
+        aim = min(1.0, alpha + CORRECTOR_GAIN)
+        v = (st.sl + aim * step[1]) * (st.zl + aim * step[2])
         low, high = CORRECTOR_LOW * sigma_mu, CORRECTOR_HIGH * sigma_mu
-        corrected = direction(b_sl + v.clamp(low, high).sub_(v).clamp_min_(-high), b_sq, MAX_REFINEMENTS)
-        alpha_corrected = _max_step(st, *corrected[1:])
-        if not alpha_corrected >= alpha + CORRECTOR_ACCEPT * CORRECTOR_GAIN:
+        trial_step = direction(b_sl + v.clamp(low, high).sub_(v).clamp_min_(-high), b_sq, MAX_REFINEMENTS)
+        alpha_trial = _max_step(st, *trial_step[1:])
+        if not alpha_trial >= alpha + CORRECTOR_ACCEPT * CORRECTOR_GAIN:
             break
-        step, alpha = corrected, alpha_corrected
+        step, alpha, corrected = trial_step, alpha_trial, corrected + 1
     alpha = STEP_FRACTION * alpha
-    return (alpha if math.isnan(alpha) else min(1.0, alpha)), step, solver.iterations
+    return (alpha if math.isnan(alpha) else min(1.0, alpha)), step, solver.iterations, corrected
