@@ -27,7 +27,10 @@ scaling, the scheme of CVXOPT's ``coneqp``, Vandenberghe 2010) that exploits the
 * every product with ``X`` is one matmul over all blocks at once (``M_g`` is never formed: it is
   ``X`` masked by the group's patterns); there is no loop over groups. On the CPU, large batches of
   small blocks are factorized by column-by-column kernels vectorised over the batch (batch-last
-  storage), which beat LAPACK's per-matrix calls several times over;
+  storage), which beat LAPACK's per-matrix calls several times over; on a GPU, block products are
+  one batched product each;
+* where the dense capacitance is large (its factorization then dominates a step), Gondzio's
+  centrality corrector re-centres the few cone rows that would stop the step early;
 * a working set ("shrinking"): groups whose blocks are nearly zero and strictly inside the dual
   constraint leave the Newton system once the gap is moderate; the result is still certified over
   all groups (a left-out group keeps its last cone multipliers, which still give a valid bound), and
@@ -41,7 +44,9 @@ scaling, the scheme of CVXOPT's ``coneqp``, Vandenberghe 2010) that exploits the
 
 Measured (BENCHMARKS.md, 2 shared CPU cores): B1 n=500, d=10, P=128 to a certified 1e-6 in about
 0.8-1 s on one thread (CLARABEL about 40-50 s); B2 (16,160 groups) in about 1.5-2.5 s (CLARABEL about
-60 s); the iteration count grows slowly with size (about 15-35 at these sizes, 50-80 at n = 1e5).
+60 s); the iteration count grows with size (about 15-35 at these sizes, 50 at n = 5000, d = 50,
+P = 64, and about 100 to a 1e-4 gap at n = 1e5, d = 50, P = 1024, where each step takes 1.5 s on an
+H200: the goal of seconds there is missed, see benchmarks/README.md).
 Warm starts save about a third of the Newton steps on two-layer regularization paths, and
 nothing measurable on three-layer programs. float32 stalls at gaps of about 1e-2 and says so.
 Threads: small problems run on one thread (see :data:`MULTITHREAD_ROWS`).
