@@ -283,9 +283,10 @@ class _Maps:
         return ((XV[0] - XV[1]) * self.C).sum((0, 1))
 
     def output_adjoint(self, r: Tensor) -> Tensor:
-        """``M_g^T r`` for every group: ``(n,) -> (G, m1, d)`` (the ``s = -1`` block gets the minus)."""
+        """``M_g^T r`` for every group: ``(n,) -> (G, m1, d)`` (the ``s = -1`` block gets the minus); one
+        matmul of the masks with ``r``-weighted rows (no ``(G, n)`` temporary: half the memory traffic)."""
         n, d, G, m1 = self.sizes
-        return ((self.C * r).reshape(-1, n) @ self.X).reshape(G, m1, d)
+        return (self.C.reshape(-1, n) @ (r.unsqueeze(1) * self.X)).reshape(G, m1, d)
 
     def rows(self, V: Tensor, XV: Tensor) -> Tensor:
         """Cone rows ``G_b V_b`` (must be ``>= 0``) of blocks ``V (2, G, m1, d)`` with ``XV = xv(V)``:
@@ -326,9 +327,10 @@ class _Maps:
         return grams.permute(0, 1, 2, 4, 3, 5).reshape(2, G, m1 * d, m1 * d)
 
     def loss(self, W: Tensor) -> Tensor:
-        """``sum_g M_g w_g`` for one sign's blocks ``W (G, p)``: ``-> (n,)`` (one matmul and a mask)."""
+        """``sum_g M_g w_g`` for one sign's blocks ``W (G, p)``: ``-> (n,)``, as ``x_i . (sum_g C_gi w_g)``
+        (one matmul of the masks with ``W``; no ``(G, n)`` temporary)."""
         n, d, G, m1 = self.sizes
-        return ((W.reshape(-1, d) @ self.X.T).reshape(G, m1, n) * self.C).sum((0, 1))
+        return (self.X * (self.C.reshape(-1, n).T @ W.reshape(-1, d))).sum(1)
 
     def masked_product(self, L: Tensor) -> Tensor:
         """``F = [M_1 L_1 .. M_G L_G]`` for batch-last ``L (p, p, G)``, as an ``(n, p G)`` matrix (columns
