@@ -655,6 +655,31 @@ def test_iteration_and_time_limits_are_reported_not_hidden() -> None:
     assert out["status"] == "time_limit" and out["iterations"] == 0
 
 
+def _history(gaps, mus, dual=None) -> list[dict]:
+    dual = dual or [0.0] * len(gaps)
+    return [
+        {"gap": g, "violation": 0.0, "primal_residual": 0.0, "dual_residual": r, "mu": m}
+        for g, m, r in zip(gaps, mus, dual)
+    ]
+
+
+def test_the_stall_rule_measures_progress_against_the_recent_past() -> None:
+    """From a cold start mu first rises (1000-fold at B1 data n = 1e5) and then falls while the gap is
+    still near 1: that is progress, not a stall (measured against the start's small mu, it once read as
+    one). Flat mu and merit stall; so does a merit that is flat while mu sinks below its floor."""
+    S = fast.STALL_ITERATIONS
+    rising_then_falling = [0.01 * 2.0**k for k in range(10)] + [10.24 * 0.8**k for k in range(25)]
+    slow_gap = [0.99 - 0.002 * k for k in range(len(rising_then_falling))]
+    dual = [1e3 * 0.7**k for k in range(len(slow_gap))]  # the dual residual falls while mu rises
+    run = _history(slow_gap, rising_then_falling, dual)
+    assert not any(fast._stalled(run[: k + 1]) for k in range(len(run)))
+    flat = _history([0.5] * (S + 1), [1e-3] * (S + 1))
+    assert fast._stalled(flat) and not fast._stalled(flat[:S])
+    sinking = _history([0.5] * (S + 1), [1.0] + [1e-15 * 0.5**k for k in range(S)])
+    assert fast._stalled(sinking)
+    assert not fast._stalled(_history([0.5] * S + [0.44], [1.0] * (S + 1)))  # the merit moved
+
+
 def test_a_breakdown_raises_solver_error_with_residuals(monkeypatch) -> None:
     X, y = ds1()
 
