@@ -691,6 +691,25 @@ def test_a_breakdown_raises_solver_error_with_residuals(monkeypatch) -> None:
         solve_group_program_fast(X, y, 0.1, *two_layer_groups(X))
 
 
+def test_a_breakdown_is_tried_again_with_a_larger_shift(monkeypatch) -> None:
+    """A factorization that breaks down is retried once with REGULARIZATION_RETRY times the diagonal
+    shift; the solve goes on to the certified optimum."""
+    X, y = ds1()
+    groups = two_layer_groups(X)
+    original, shifts = fast._newton_step, []
+
+    def flaky(*args, shift=1.0):
+        shifts.append(shift)
+        if len(shifts) == 5:
+            raise fast._FactorizationError("injected breakdown")
+        return original(*args, shift=shift)
+
+    monkeypatch.setattr(fast, "_newton_step", flaky)
+    out = solve_group_program_fast(X, y, 0.1, *groups)
+    assert shifts[3:6] == [1.0, 1.0, fast.REGULARIZATION_RETRY] and shifts[6] == 1.0
+    assert_optimal(out, clarabel_value(X, y, 0.1, *groups))
+
+
 def test_float32_stops_at_its_precision_and_says_so() -> None:
     X, y = ds3(8)
     groups = two_layer_groups(X)

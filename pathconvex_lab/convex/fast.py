@@ -94,8 +94,12 @@ __all__ = ["resolve_device", "solve_group_program_fast"]
 #: Fraction of the step to the cone boundary taken by the combined (corrector) step.
 STEP_FRACTION = 0.99
 #: Relative diagonal shift of each block Hessian before its Cholesky factorization, in units of the
-#: dtype's machine epsilon (1e-13 in float64).
+#: dtype's machine epsilon (1e-13 in float64); a step whose factorization breaks down anyway is
+#: tried once more with the shift REGULARIZATION_RETRY times larger (GMRES refinement against the
+#: unshifted matrix removes its effect). Seen once: B1 data n = 1e5, d = 10, P = 32 started from
+#: slacks of 1 broke down at a gap of 2e-4; the retry solves it.
 REGULARIZATION_EPS = 450
+REGULARIZATION_RETRY = 1e4
 #: Preconditioned GMRES steps allowed per Newton solve, and the relative residual that stops them.
 MAX_REFINEMENTS = 4
 REFINE_TOL_SQRT_EPS = 1e-2  # times sqrt(machine epsilon): 1.5e-10 in float64
@@ -718,11 +722,11 @@ class _Newton:
     ``1/eps``); GMRES against the unshifted matrix removes its effect.
     """
 
-    def __init__(self, maps: _Maps, H: Tensor):
+    def __init__(self, maps: _Maps, H: Tensor, shift: float = 1.0):
         self.maps = maps
         self.H = _batch_last(H)
-        self.Hinv = _spd_inverse(_shifted(self.H))
-        self.L = _cholesky(_shifted(self.Hinv[1:, 1:, 0] + self.Hinv[1:, 1:, 1]))  # (p, p, G)
+        self.Hinv = _spd_inverse(_shifted(self.H, shift))
+        self.L = _cholesky(_shifted(self.Hinv[1:, 1:, 0] + self.Hinv[1:, 1:, 1], shift))  # (p, p, G)
         self.iterations = 0  # inner (Krylov) steps taken by solve(), summed over its calls
         self.correctors = 0  # centrality correctors worth their extra solve (see CORRECTORS)
 
@@ -792,8 +796,8 @@ class _DataSpaceNewton(_Newton):
     :meth:`_Maps.output_adjoint`), and ``F`` is one matrix product ``X L`` masked by the groups.
     """
 
-    def __init__(self, maps: _Maps, H: Tensor):
-        super().__init__(maps, H)
+    def __init__(self, maps: _Maps, H: Tensor, shift: float = 1.0):
+        super().__init__(maps, H, shift)
         self.factor = _cholesky_dense(_outer_gram(maps.masked_product(self.L)))
         self.correctors = CORRECTORS if self.factor.shape[0] >= CORRECTOR_MIN_SIZE else 0
 
@@ -810,8 +814,8 @@ class _BlockSpaceNewton(_Newton):
     computed once), ``M^T (I + M K M^T)^{-1} M w = Q w - Q L T^{-1} L^T Q w``, ``T = I + L^T Q L``.
     Nothing of size ``n`` is touched; ``L^T Q L`` is formed in row chunks (no copy of ``Q``)."""
 
-    def __init__(self, maps: _Maps, H: Tensor, Q: Tensor):
-        super().__init__(maps, H)
+    def __init__(self, maps: _Maps, H: Tensor, Q: Tensor, shift: float = 1.0):
+        super().__init__(maps, H, shift)
         self.Q = Q
         self.factor = _cholesky_dense(_congruence(Q, _lapack_layout(self.L)))
         self.correctors = CORRECTORS if self.factor.shape[0] >= CORRECTOR_MIN_SIZE else 0
@@ -841,8 +845,8 @@ class _IterativeNewton(_Newton):
     iterations, live inside the blocks and are inverted exactly.
     """
 
-    def __init__(self, maps: _Maps, H: Tensor, Qgg: Tensor):
-        super().__init__(maps, H)
+    def __init__(self, maps: _Maps, H: Tensor, Qgg: Tensor, shift: float = 1.0):
+        super().__init__(maps, H, shift)
         self.Qgg = Qgg  # (p, p, G) batch-last
         L = _lapack_layout(self.L)
         T = L.transpose(1, 2) @ _lapack_layout(Qgg) @ L  # (G, p, p)
@@ -958,11 +962,11 @@ def _cholesky_dense(S: Tensor) -> Tensor:
     return L
 
 
-def _shifted(A: Tensor) -> Tensor:
-    """``A + REGULARIZATION_EPS * eps * diag(A)`` for each matrix of a batch-last stack ``(k, k, ...)``
-    (a relative shift of each variable)."""
+def _shifted(A: Tensor, scale: float = 1.0) -> Tensor:
+    """``A + scale * REGULARIZATION_EPS * eps * diag(A)`` for each matrix of a batch-last stack
+    ``(k, k, ...)`` (a relative shift of each variable)."""
     out = A.clone()
-    out.diagonal(dim1=0, dim2=1).mul_(1 + REGULARIZATION_EPS * torch.finfo(A.dtype).eps)
+    out.diagonal(dim1=0, dim2=1).mul_(1 + scale * REGULARIZATION_EPS * torch.finfo(A.dtype).eps)
     return out
 
 
@@ -1352,18 +1356,18 @@ def _solve(
     return result
 
 
-def _newton_solver(maps: _Maps, linear_solver: str) -> Callable[[Tensor], _Newton]:
-    """The Newton-system solver for ``maps``: preconditioned GMRES for ``linear_solver="iterative"``, else
-    ("direct") a dense capacitance in data space when ``n <= G p``, or in block space (with
-    ``M^T M`` computed once)."""
+def _newton_solver(maps: _Maps, linear_solver: str) -> Callable[[Tensor, float], _Newton]:
+    """The Newton-system solver for ``maps``, made from the block Hessians ``H`` and a shift multiplier:
+    preconditioned GMRES for ``linear_solver="iterative"``, else ("direct") a dense capacitance in
+    data space when ``n <= G p``, or in block space (with ``M^T M`` computed once)."""
     n, d, G, m1 = maps.sizes
     if linear_solver == "iterative":
         Qgg = maps.group_gram()
-        return lambda H: _IterativeNewton(maps, H, Qgg)
+        return lambda H, shift: _IterativeNewton(maps, H, Qgg, shift)
     if n <= G * m1 * d:
-        return lambda H: _DataSpaceNewton(maps, H)
+        return lambda H, shift: _DataSpaceNewton(maps, H, shift)
     Q = maps.loss_gram()
-    return lambda H: _BlockSpaceNewton(maps, H, Q)
+    return lambda H, shift: _BlockSpaceNewton(maps, H, Q, shift)
 
 
 def _rows_per_block(n: int, m1: int) -> int:
@@ -1589,24 +1593,29 @@ def _message(status: str, reason: str, cert: _Certificate, dtype: torch.dtype, t
 
 
 def _checked_step(*args: Any) -> tuple[str, float, tuple[Tensor, ...], int, int]:
-    """:func:`_newton_step` of ``args``, with a breakdown reported as a reason:
-    ``(reason or "", alpha, step, inner iterations, correctors kept)``."""
-    try:
-        alpha, step, inner, corrected = _newton_step(*args)
-    except _FactorizationError as exc:
-        return str(exc), math.nan, (), 0, 0
-    return ("non-finite Newton direction" if math.isnan(alpha) else ""), alpha, step, inner, corrected
+    """:func:`_newton_step` of ``args``, tried again with a larger diagonal shift
+    (:data:`REGULARIZATION_RETRY`) when a factorization breaks down, and a second breakdown reported
+    as a reason: ``(reason or "", alpha, step, inner iterations, correctors kept)``."""
+    for shift in (1.0, REGULARIZATION_RETRY):
+        try:
+            alpha, step, inner, corrected = _newton_step(*args, shift=shift)
+        except _FactorizationError as exc:
+            reason = str(exc)
+            continue
+        return ("non-finite Newton direction" if math.isnan(alpha) else ""), alpha, step, inner, corrected
+    return reason, math.nan, (), 0, 0
 
 
 def _newton_step(
     maps: _Maps,
     st: _State,
-    newton: Callable[[Tensor], _Newton],
+    newton: Callable[[Tensor, float], _Newton],
     r_x: Tensor,
     r_zl: Tensor,
     r_zq: Tensor,
     mu: float,
     dual_res: float,
+    shift: float = 1.0,
 ) -> tuple[float, tuple[Tensor, ...], int, int]:
     """One Mehrotra predictor-corrector step, with Gondzio's centrality corrector where the Newton
     solver says it pays (:data:`CORRECTORS`): ``(alpha, (dx, dsl, dzl, dsq, dzq), inner iterations,
@@ -1621,7 +1630,7 @@ def _newton_step(
     nt = _NTScaling.of(st.sq, st.zq)
     H = nt.inverse_square()
     H[..., 1:, 1:] += maps.row_gram(st.zl / st.sl)
-    solver = newton(H)
+    solver = newton(H, shift)
 
     def direction(b_sl: Tensor, b_sq: Tensor, refinements: int) -> tuple[Tensor, ...]:
         """Solve for the step; the reduced system's residual is exactly the error left in the dual
