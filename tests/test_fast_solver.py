@@ -525,6 +525,24 @@ def test_centrality_correctors_keep_the_optimum_and_save_newton_steps(monkeypatc
     assert corrected["iterations"] < plain["iterations"] or (case.startswith("three") and corrected["iterations"] == plain["iterations"])
 
 
+def test_the_cold_start_scales_with_beta_and_reaches_the_optimum() -> None:
+    """Slacks, multipliers and epigraph variables start at max(START_SLACK, beta) in unit data; with a
+    beta above START_SLACK the solve still reaches CLARABEL's optimum."""
+    X, y, _beta, *groups = b1_problem(150, 5, 16, 2)
+    for beta in (1e-3, 4.0):
+        maps = fast._build_maps(torch.as_tensor(X), torch.as_tensor(y), beta, *groups)
+        st = fast._initial_state(maps)
+        start = max(fast.START_SLACK, beta)
+        live = (maps.dummy == 0).expand(2, -1, -1)
+        assert bool((st.sl[live] == start).all()) and bool((st.zl == start).all())
+        assert bool((st.x[..., 0] == start).all()) and bool((st.x[..., 1:] == 0).all())
+    big = 10.0  # scaled beta 2.1 (the data's scales are 3.9 for X and 1.25 for y); blocks stay nonzero
+    assert big / (np.sqrt((X * X).sum(1)).max() * np.abs(y).max()) > fast.START_SLACK
+    out = solve_group_program_fast(X, y, big, *groups)
+    assert out["objective"] < 0.99 * 0.5 * float(y @ y)  # not the zero network
+    assert_optimal(out, clarabel_value(X, y, big, *groups))
+
+
 def test_auto_uses_the_iterative_solver_when_the_dense_plan_does_not_fit(monkeypatch) -> None:
     X, y, beta, *groups = b1_problem(60, 4, 30, 1)
     G, m1, n = groups[0].shape
