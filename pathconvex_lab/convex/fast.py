@@ -45,8 +45,8 @@ scaling, the scheme of CVXOPT's ``coneqp``, Vandenberghe 2010) that exploits the
 Measured (BENCHMARKS.md, 2 shared CPU cores): B1 n=500, d=10, P=128 to a certified 1e-6 in about
 0.8-1 s on one thread (CLARABEL about 40-50 s); B2 (16,160 groups) in about 1.5-2.5 s (CLARABEL about
 60 s); the iteration count grows with size (about 15-35 at these sizes, 50 at n = 5000, d = 50,
-P = 64, and about 100 to a 1e-4 gap at n = 1e5, d = 50, P = 1024, where each step takes 1.5 s on an
-H200: the goal of seconds there is missed, see benchmarks/README.md).
+P = 64, and 102 to a 1e-4 gap at n = 1e5, d = 50, P = 1024: 168 s on an H200, steps of 1.5-1.7 s
+after 10 s to form ``M^T M``; the goal of seconds there is missed, see benchmarks/README.md).
 Warm starts save about a third of the Newton steps on two-layer regularization paths, and
 nothing measurable on three-layer programs. float32 stalls at gaps of about 1e-2 and says so.
 Threads: small problems run on one thread (see :data:`MULTITHREAD_ROWS`).
