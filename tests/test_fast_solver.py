@@ -284,7 +284,7 @@ def test_shrinking_never_changes_the_answer(seed: int, m1: int, careless: bool) 
     D1, sigma, D2 = sampled_groups(X, m1, 300, seed)
     patch = {"SHRINK_MIN_GROUPS": 1, "SHRINK_FRACTION": 0.05, "SHRINK_GAP": 0.5}
     if careless:
-        patch.update(SHRINK_NORM=0.5, SHRINK_BOUND=1.0)
+        patch.update(SHRINK_NORM=0.5)
     saved = {name: getattr(fast, name) for name in patch}
     try:
         for name, value in patch.items():
@@ -582,7 +582,6 @@ def test_groups_left_out_wrongly_are_brought_back(monkeypatch) -> None:
     X, y = ds1()
     g = arrangements.enumerate_groups(X, 2)
     monkeypatch.setattr(fast, "SHRINK_NORM", 0.5)
-    monkeypatch.setattr(fast, "SHRINK_BOUND", 1.0)
     monkeypatch.setattr(fast, "SHRINK_FRACTION", 0.01)
     out = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2)
     sizes = [h["groups"] for h in out["history"]]
@@ -777,3 +776,30 @@ def test_cuda_agrees_with_cpu() -> None:
     gpu = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2, device="cuda")
     assert gpu["device"].startswith("cuda")
     assert_optimal(gpu, cpu["objective"], rtol=2e-6)
+
+
+def test_a_working_set_takes_its_loss_gram_as_a_slice_of_the_full_one() -> None:
+    """Block space: the working groups' ``M^T M`` sliced from the full one equals their own."""
+    X, y, beta, *groups = b1_problem(400, 3, 40, 3)
+    maps = fast._build_maps(torch.as_tensor(X), torch.as_tensor(y), beta, *groups)
+    idx = torch.tensor([0, 3, 7, 8, 20, 39])
+    p = maps.sizes[1] * maps.sizes[3]
+    torch.testing.assert_close(fast._group_slice(maps.loss_gram(), idx, p), maps.subset(idx).loss_gram(),
+                               rtol=1e-12, atol=1e-12)
+
+
+def test_groups_going_to_zero_leave_the_newton_system_and_the_answer_stays_certified(monkeypatch) -> None:
+    """B1-style, many points per group (block-space capacitance): groups whose blocks go to zero leave
+    the Newton system (their dual bounds are close to the largest, which no longer keeps them), and the
+    certified answer agrees with the solve over all groups: each objective is within the other's
+    certified 1e-6 of its dual bound."""
+    X, y, beta, *groups = b1_problem(1200, 3, 64, 4)
+    monkeypatch.setattr(fast, "SHRINK_MIN_GROUPS", 1)
+    out = solve_group_program_fast(X, y, beta, *groups)
+    assert min(h["groups"] for h in out["history"]) < len(groups[0])
+    monkeypatch.setattr(fast, "SHRINK_MIN_GROUPS", 10**9)
+    full = solve_group_program_fast(X, y, beta, *groups)
+    assert all(h["groups"] == len(groups[0]) for h in full["history"])
+    assert_optimal(out, full["objective"])
+    assert full["dual_bound"] <= out["objective"] <= full["dual_bound"] * (1 + 1e-6)
+    assert out["dual_bound"] <= full["objective"] <= out["dual_bound"] * (1 + 1e-6)
