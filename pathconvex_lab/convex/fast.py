@@ -1038,8 +1038,7 @@ class _WorkingSet:
     """The groups in the Newton system (shrinking, as SVM solvers do it).
 
     Groups that are likely not in the solution (both blocks nearly zero, see :data:`SHRINK_GAP`) leave
-    the system; their state is kept as it was. The result is
-    certified over *all* groups: a left group's bound uses its last cone multipliers (any nonnegative
+    the system; their state is kept as it was. The result is certified over *all* groups: a left group's bound uses its last cone multipliers (any nonnegative
     multipliers give a valid bound), and groups that the full certificate finds violated come back.
     ``idx`` holds the working groups' indices in the full problem (``None``: all of them).
     """
@@ -1053,7 +1052,7 @@ class _WorkingSet:
         # block-space capacitance: M^T M over all groups, computed once (working sets take slices)
         self.full_Q = maps.loss_gram() if linear_solver == "direct" and n > G * m1 * d else None
         self.newton = _newton_solver(maps, linear_solver, self.full_Q)
-        self.may_shrink = maps.sizes[2] >= SHRINK_MIN_GROUPS
+        self.may_shrink = G >= SHRINK_MIN_GROUPS
 
     @property
     def size(self) -> int:
