@@ -1038,8 +1038,9 @@ class _WorkingSet:
     """The groups in the Newton system (shrinking, as SVM solvers do it).
 
     Groups that are likely not in the solution (both blocks nearly zero, see :data:`SHRINK_GAP`) leave
-    the system; their state is kept as it was. The result is certified over *all* groups: a left group's bound uses its last cone multipliers (any nonnegative
-    multipliers give a valid bound), and groups that the full certificate finds violated come back.
+    the system; their state is kept as it was. The result is certified over *all* groups: a left
+    group's bound uses its last cone multipliers (any nonnegative multipliers give a valid bound),
+    and groups that the full certificate finds violated come back.
     ``idx`` holds the working groups' indices in the full problem (``None``: all of them).
     """
 
