@@ -3,6 +3,25 @@
 Conventions (DESIGN.md §2): ``X`` is float64 ``(n, d)``; the bias is an explicit column of
 ones appended by :func:`add_bias`; ``y`` is ``(n,)``. The reference data sets DS1-DS4 are those
 of MATH.md §8 (no randomness); the others take a ``seed``.
+
+:func:`load` is the one documented way to load a data set by name: it accepts the synthetic
+sets of :data:`DATASETS` and the real sets of :data:`REAL_DATASETS`, which come from the copies
+bundled with scikit-learn (``load_diabetes``, ``load_breast_cancer``, ``load_wine``,
+``load_iris``), so nothing is downloaded. The real sets are prepared as follows. Every feature
+column is standardized by :func:`standardize` (minus its mean, divided by its population
+standard deviation, ``ddof=0``), after ``features=k`` has kept the first ``k`` columns; the bias
+column of ones is appended afterwards, so it is not standardized. The targets are:
+
+* ``diabetes`` (442 patients, 10 features): regression on the disease progression one year
+  after baseline, standardized to zero mean and unit population standard deviation.
+* ``breast_cancer`` (569 tumours, 30 features): ``+1`` for benign (scikit-learn's target 1,
+  357 cases), ``-1`` for malignant (target 0, 212 cases).
+* ``iris`` (150 flowers, 4 features) and ``wine`` (178 wines, 13 features): one class against
+  the rest, ``+1`` for class 1 (iris versicolor, 50 flowers; wine ``class_1``, 71 wines) and
+  ``-1`` for the other two classes. Class 1 is chosen because in iris it is not linearly
+  separable from the rest (setosa would be), so a linear model cannot fit the labels and the
+  ReLU network has something to do. Wine follows the same rule for consistency; with all 13
+  features its class 1 is linearly separable from the rest (fewer ``features`` make it harder).
 """
 
 from __future__ import annotations
@@ -138,6 +157,71 @@ def load_dataset(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     return funcs[name](**kwargs)
 
 
+REAL_DATASETS = ("diabetes", "breast_cancer", "wine", "iris")
+
+
+def standardize(X: Any) -> np.ndarray:
+    """Standardize the columns of ``X (n, d)``: each column minus its mean, divided by its
+    population standard deviation (``ddof=0``). A constant column becomes zeros (no division by
+    zero). Returns a new float64 array of shape ``(n, d)``.
+    """
+    X = check_matrix(X, "X")
+    mean = X.mean(axis=0)
+    std = X.std(axis=0)
+    constant = (X.max(axis=0) == X.min(axis=0)) | (std == 0)
+    out = (X - mean) / np.where(constant, 1.0, std)
+    out[:, constant] = 0.0
+    return out
+
+
+def _real_dataset(name: str) -> tuple[np.ndarray, np.ndarray]:
+    """The raw features ``(n, d)`` and the targets ``(n,)`` of a real set, labels as documented above."""
+    from sklearn import datasets as skd
+
+    loader = {"diabetes": skd.load_diabetes, "breast_cancer": skd.load_breast_cancer,
+              "wine": skd.load_wine, "iris": skd.load_iris}[name]
+    bunch = loader()
+    X = np.asarray(bunch.data, dtype=np.float64)
+    target = np.asarray(bunch.target)
+    if name == "diabetes":
+        y = standardize(target.astype(np.float64)[:, None])[:, 0]
+    else:  # breast_cancer: target 1 is benign; wine, iris: class 1 against classes 0 and 2
+        y = np.where(target == 1, 1.0, -1.0)
+    return X, y
+
+
+def load(name: str, *, features: int | None = None, bias: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Load the data set ``name`` (one of :data:`REAL_DATASETS` or :data:`DATASETS`).
+
+    Real sets (:data:`REAL_DATASETS`, see the module docstring for the targets): ``features=k``
+    keeps the first ``k`` feature columns, which are then standardized with :func:`standardize`;
+    a bias column of ones is appended when ``bias`` is true. Other sets are those of
+    :func:`load_dataset` with its defaults; a bias column is appended when ``bias`` is true and
+    the last column is not already ones (DS1-DS4 carry theirs; ``bias=False`` does not remove
+    it), and ``features`` must be None.
+
+    Returns ``X`` float64 ``(n, d)`` (``d`` counts the bias column) and ``y`` float64 ``(n,)``.
+    Raises InputError for an unknown name or a bad ``features``.
+    """
+    valid = REAL_DATASETS + DATASETS
+    if not isinstance(name, str) or name not in valid:
+        raise InputError(f"name must be one of {', '.join(valid)}; got {name!r}")
+    if name in REAL_DATASETS:
+        X, y = _real_dataset(name)
+        if features is not None:
+            X = X[:, : check_int(features, "features", minimum=1, maximum=X.shape[1])]
+        X = standardize(X)
+        return (add_bias(X) if bias else X), y
+    if features is not None:
+        raise InputError(f"features applies to the real data sets only ({', '.join(REAL_DATASETS)}); "
+                         f"got features={features!r} for {name!r}")
+    X, y = load_dataset(name)
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    has_bias = X.shape[1] > 0 and bool(np.all(X[:, -1] == 1.0))
+    return (add_bias(X) if bias and not has_bias else X), y
+
+
 def load_csv(path: str | os.PathLike, *, bias: bool = True, target: str = "y") -> tuple[np.ndarray, np.ndarray]:
     """Read a CSV with a header row: column ``target`` is ``y``, every other column a feature.
 
@@ -192,6 +276,7 @@ def save_csv(path: str | os.PathLike, X: np.ndarray, y: np.ndarray, names: list[
 
 
 __all__ = [
-    "add_bias", "ds1", "ds2", "ds3", "ds4", "moment_curve", "gaussian", "spiral", "moons",
-    "regression_1d", "digits", "load_dataset", "load_csv", "save_csv", "DATASETS",
+    "DATASETS", "REAL_DATASETS", "add_bias", "digits", "ds1", "ds2", "ds3", "ds4", "gaussian", "load",
+    "load_csv", "load_dataset", "moment_curve", "moons", "regression_1d", "save_csv", "spiral",
+    "standardize",
 ]

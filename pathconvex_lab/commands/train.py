@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data import DATASETS, add_bias, load_csv, load_dataset
+from ..data import DATASETS, REAL_DATASETS, load, load_csv
 from ..errors import InputError
 from ._common import add_json_flag
 
@@ -19,11 +19,13 @@ def register(subparsers: Any) -> None:
     p = subparsers.add_parser(
         "train",
         help="train a parallel ReLU network with path-norm or weight-decay regularization",
-        description="Train K parallel ReLU sub-networks of depth L (widths d, W, ..., W, 1) on a built-in "
-        "data set or a CSV file (column 'y' is the target); a bias column of ones is appended unless the "
+        description="Train K parallel ReLU sub-networks of depth L (widths d, W, ..., W, 1) on a real data "
+        "set (standardized features), a built-in one or a CSV file (column 'y' is the target); a bias column of ones is appended unless the "
         "data already has one. Prints the best objective 0.5||f - y||^2 + beta R found.",
     )
-    p.add_argument("--data", required=True, help=f"built-in data set ({', '.join(DATASETS)}) or a CSV file path")
+    p.add_argument("--data", required=True,
+                   help=f"real data set ({', '.join(REAL_DATASETS)}; standardized, from scikit-learn's bundled "
+                        f"copies), built-in data set ({', '.join(DATASETS)}) or a CSV file path")
     p.add_argument("--depth", type=int, default=3, help="number of layers L >= 2 (default 3)")
     p.add_argument("--beta", type=float, default=0.1, help="regularization strength > 0 (default 0.1)")
     p.add_argument("--steps", type=int, default=1000, help="optimizer steps (default 1000)")
@@ -42,15 +44,16 @@ def register(subparsers: Any) -> None:
 
 
 def load_training_data(spec: str) -> tuple[np.ndarray, np.ndarray, str]:
-    """``spec`` is a built-in name or a CSV path. Returns ``X`` with a bias column, ``y`` and a label."""
-    if spec in DATASETS:
-        X, y = load_dataset(spec)
-        has_bias = X.shape[1] > 0 and bool(np.all(X[:, -1] == 1.0))
-        return (X if has_bias else add_bias(X)), y, spec
+    """``spec`` is a real or built-in data-set name or a CSV path. Returns ``X`` with a bias column,
+    ``y`` and a label."""
+    if spec in REAL_DATASETS or spec in DATASETS:
+        X, y = load(spec, bias=True)
+        return X, y, spec
     if os.path.isfile(spec):
         X, y = load_csv(spec, bias=True)
         return X, y, os.path.basename(spec)
-    raise InputError(f"--data must be one of {', '.join(DATASETS)} or an existing CSV file; got {spec!r}")
+    names = ", ".join(REAL_DATASETS + DATASETS)
+    raise InputError(f"--data must be one of {names} or an existing CSV file; got {spec!r}")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:

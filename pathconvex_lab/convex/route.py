@@ -1,0 +1,377 @@
+"""The default route from data to the best network the kit can find, with an honest bracket.
+
+:func:`solve_route` is what ``solve`` does when it is not told which groups to use:
+
+1. **exact**, when the complete group set is small: solve the program over every group; the
+   certificate then proves the optimum;
+2. otherwise **trained + grown**: train a few short seeded networks, take the groups their
+   neurons realize, solve the program over them with the fast solver, and grow: price the whole
+   arrangement (the certificate over every group where the arrangement can be enumerated, a
+   local search for violating neurons where it cannot), add the violating groups, solve again;
+3. **bound**: where the arrangement cannot be enumerated, a branch and bound over the sphere
+   (:func:`~pathconvex_lab.convex.pricing.support_upper_bound`) gives ``sigma_bar >= sigma_A(r)``
+   and so a certified lower bound on the optimum.
+
+Every result carries ``upper_bound`` (attained by its network), ``lower_bound`` (valid over all
+groups, or ``None``), ``relative_gap``, ``certified`` and ``route``, and says in words which of
+"certified optimal", "bracketed: p* in [L, U]" or "optimal over the given groups only" holds.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from .._validate import check_int, check_positive
+from ..errors import ProblemTooLargeError
+from .certificate import certify_outputs, dual_lower_bound
+from .groups import network_weights, union_groups
+from .pricing import (
+    PricingBound,
+    search_neurons,
+    search_subnetworks,
+    support_upper_bound,
+)
+from .program import check_problem
+from .results import ConvexResult, solve_groups
+
+#: Largest complete group set solved directly (program over every group; 10,767 groups of iris
+#: with two features take ~17 s on one CPU thread).
+EXACT_GROUPS = 12_000
+#: Default relative gap at which the route calls a result certified.
+ROUTE_TOL = 1e-6
+
+
+def status_words(lower: float | None, upper: float, certified: bool) -> str:
+    """What a bracket proves, in words: "certified optimal", "bracketed: p* in [L, U]" or
+    "optimal over the given groups only" (no valid lower bound)."""
+    if certified:
+        return "certified optimal"
+    if lower is None:
+        return "optimal over the given groups only"
+    return f"bracketed: p* in [{lower:.8g}, {upper:.8g}]"
+
+
+def relative_gap(lower: float | None, upper: float) -> float | None:
+    """``(U - L) / |U|`` (``None`` without a lower bound; 0 when both are 0)."""
+    if lower is None:
+        return None
+    gap = max(0.0, upper - lower)
+    return gap / abs(upper) if upper != 0 else (0.0 if gap == 0 else math.inf)
+
+
+@dataclass(frozen=True)
+class RouteRound:
+    """One solve of the route: groups in the program, its objective (an upper bound), the best
+    pricing value found over ``beta`` (``> 1``: a better network exists), the groups added after
+    it, and the lower bound known then (``None`` until one is proved)."""
+
+    round: int
+    groups: int
+    upper_bound: float
+    ratio: float
+    added: int
+    lower_bound: float | None
+    seconds: float
+
+
+@dataclass(frozen=True, eq=False)
+class RouteResult:
+    """The best network found and what is proved about it.
+
+    Attributes:
+        upper_bound: the path-regularized objective ``1/2 ||f - y||^2 + beta R`` of :attr:`net`.
+        lower_bound: a lower bound on the optimum over ALL groups (``None`` when none is proved).
+        relative_gap: ``(upper - lower) / upper`` (``None`` without a lower bound).
+        certified: ``relative_gap <= tol`` over all groups.
+        route: which route ran (``"exact"``, ``"trained+grown, exact pricing"``,
+            ``"trained+grown, search pricing, branch-and-bound bound"``).
+        status: the words of :func:`status_words`.
+        result: the last convex solution (its groups, blocks and certificate).
+        net: the network attaining ``upper_bound`` (a trained one if no convex solution beat it).
+        start_objectives: objectives of the trained networks the route started from.
+        rounds: one :class:`RouteRound` per solve.
+        bound: the branch-and-bound result behind ``lower_bound`` (``None`` on the exact routes).
+        stopped: why the growth ended.
+    """
+
+    upper_bound: float
+    lower_bound: float | None
+    relative_gap: float | None
+    certified: bool
+    route: str
+    status: str
+    tol: float
+    beta: float
+    layers: int
+    m1: int
+    result: ConvexResult = field(repr=False)
+    net: Any = field(repr=False)
+    start_objectives: tuple[float, ...]
+    rounds: tuple[RouteRound, ...]
+    bound: PricingBound | None
+    stopped: str
+    seconds: float
+
+    def network(self) -> Any:
+        """The :class:`~pathconvex_lab.nets.ParallelReLUNet` attaining :attr:`upper_bound`."""
+        return self.net
+
+    def as_dict(self) -> dict[str, Any]:
+        """The bracket and route as plain JSON-ready values."""
+        return {
+            "upper_bound": self.upper_bound,
+            "lower_bound": self.lower_bound,
+            "relative_gap": self.relative_gap,
+            "certified": self.certified,
+            "route": self.route,
+            "status": self.status,
+            "start_objectives": list(self.start_objectives),
+            "rounds": len(self.rounds),
+            "stopped": self.stopped,
+            "bound_method": None if self.bound is None else self.bound.method,
+        }
+
+    def verdict(self) -> str:
+        """One plain sentence on what is proved."""
+        if self.certified:
+            return f"certified optimal: no network does better than {self.upper_bound:.8g} by more than {self.tol:g} (relative)"
+        if self.lower_bound is None:
+            return ("optimal over the given groups only: no bound over all networks was proved")
+        return (f"bracketed: the best possible objective lies in [{self.lower_bound:.8g}, {self.upper_bound:.8g}] "
+                f"(relative gap {self.relative_gap:.3g}); this network attains the upper end")
+
+    def __repr__(self) -> str:
+        model = "two-layer" if self.layers == 2 else f"three-layer, m1={self.m1}"
+        starts = ", ".join(f"{v:.6g}" for v in self.start_objectives) or "none"
+        return (f"RouteResult({model}, beta={self.beta:g}: {self.verdict()};\n"
+                f"  route: {self.route}; {len(self.rounds)} solves, stopped: {self.stopped}; "
+                f"trained starts: {starts}; {self.seconds:.1f} s)")
+
+
+# --------------------------------------------------------------------------- pieces
+
+
+def _exact_groups(X: np.ndarray, m1: int, limit: int) -> Any | None:
+    """The complete group set when it has at most ``limit`` groups (``None`` otherwise)."""
+    from .groups import resolve_groups
+
+    try:
+        groups, _ = resolve_groups(X, m1, "exact", max_groups=limit)
+    except ProblemTooLargeError:
+        return None
+    return groups if groups.count <= limit else None
+
+
+def _trained_starts(X: np.ndarray, y: np.ndarray, beta: float, m1: int, layers: int, *, networks: int, subnets: int,
+                    steps: int, seed: int, stop_event: threading.Event | None) -> tuple[list[Any], list[float]]:
+    """``networks`` short Adam runs (seeds ``seed, seed + 1, ...``); returns the nets and objectives."""
+    from ..nets import ParallelReLUNet
+    from ..train import train
+
+    widths = (X.shape[1], 1) if layers == 2 else (X.shape[1], m1, 1)
+    nets, objectives = [], []
+    for k in range(networks):
+        run = train(ParallelReLUNet(widths, subnets, seed=seed + k), X, y, beta, steps=steps, lr=1e-2,
+                    progress=False, seed=seed + k, stop_event=stop_event)
+        nets.append(run.net)
+        objectives.append(float(run.best_objective))
+        if run.stopped:
+            break
+    return nets, objectives
+
+
+def _network_groups(X: np.ndarray, nets: list[Any]) -> Any:
+    """The union of the groups realized by the networks' sub-networks."""
+    from ..arrangements import groups_from_network
+
+    out = None
+    for net in nets:
+        V, sigma, _ = network_weights(net)
+        g = groups_from_network(X, V, sigma)
+        out = g if out is None else union_groups(out, g, method="network")
+    return out
+
+
+def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, m1: int, beta: float, tol: float,
+                     add: int, seed: int) -> tuple[Any | None, float]:
+    """Groups of the best violating atoms a local search finds from random starts and the
+    current sub-networks (``None`` when none beats ``beta (1 + tol)``), and the best value / beta."""
+    from ..arrangements import groups_from_network
+
+    w = result.network_weights(1e-6)
+    if m1 == 1:
+        W = w["layers"][0][:, :, 0]
+        init = W + 0.05 * np.random.default_rng(seed).standard_normal(W.shape) * np.linalg.norm(W, axis=1, keepdims=True)
+        U, values = search_neurons(X, r, starts=1000, init=init, seed=seed)
+        V, sigma = U[:, :, None], np.ones((len(U), 1), dtype=np.int8)
+    else:
+        init = (w["layers"][0], np.where(w["layers"][1][:, :, 0] < 0, -1, 1))
+        V, sigma, values = search_subnetworks(X, r, m1, starts=500, init=init, seed=seed)
+    ratio = float(values.max(initial=0.0)) / beta
+    keep = np.flatnonzero(values > beta * (1 + tol))[: add * 4]
+    if keep.size == 0:
+        return None, ratio
+    groups = groups_from_network(X, V[keep], sigma[keep])
+    return groups, ratio
+
+
+def _best(result: ConvexResult, X: np.ndarray, y: np.ndarray, beta: float) -> tuple[Any, float]:
+    """The pruned network of a convex result and its objective."""
+    from ..nets import network_objective
+
+    net = result.prune(drop_tol=1e-9).network()
+    return net, float(network_objective(net, X, y, beta))
+
+
+# --------------------------------------------------------------------------- the route
+
+
+def solve_route(
+    X: Any,
+    y: Any,
+    beta: Any,
+    *,
+    layers: int = 2,
+    m1: int | None = None,
+    tol: float = ROUTE_TOL,
+    time_limit: float = 60.0,
+    bound_time: float | None = None,
+    networks: int = 2,
+    subnets: int | None = None,
+    steps: int = 1000,
+    add_per_round: int = 100,
+    seed: int = 0,
+    initial: Any = None,
+    progress: bool = True,
+    stop_event: threading.Event | None = None,
+) -> RouteResult:
+    """The best network the kit can find for ``(X, y, beta)``, and a bracket on the optimum.
+
+    Args:
+        X, y, beta: data ``(n, d)`` (bias as a column), targets ``(n,)``, regularization > 0.
+        layers: 2 (weight decay) or 3 (path norm with ``m1`` neurons per sub-network, default 2).
+        tol: relative gap under which the result is "certified optimal".
+        time_limit: seconds for training and growth (the bound gets ``bound_time`` more; default
+            a quarter of ``time_limit``). The route stops growing when the search finds no
+            violating neuron, when the gap is below ``tol``, or at the time limit.
+        networks, subnets, steps: the trained starts (``networks`` Adam runs of ``steps`` steps
+            with ``subnets`` sub-networks, default 200 for two layers, 100 for three).
+        add_per_round: violating groups added per solve.
+        initial: extra starting groups (a ``Groups`` object, e.g. from a previous beta).
+        progress: a tqdm bar over the solves. Ctrl-C or ``stop_event`` stops and keeps the best.
+    Returns:
+        :class:`RouteResult`; its network never has a higher objective than the trained starts.
+    """
+    from tqdm.auto import tqdm
+
+    start = time.perf_counter()
+    X, y, beta = check_problem(X, y, beta)
+    layers = check_int(layers, "layers", minimum=2, maximum=3)
+    m1 = 1 if layers == 2 else check_int(2 if m1 is None else m1, "m1", minimum=1)
+    tol = check_positive(tol, "tol")
+    time_limit = check_positive(time_limit, "time_limit")
+    bound_time = time_limit / 4 if bound_time is None else check_positive(bound_time, "bound_time")
+    networks = check_int(networks, "networks", minimum=0)
+    subnets = check_int(subnets if subnets is not None else (200 if layers == 2 else 100), "subnets", minimum=1)
+    steps = check_int(steps, "steps", minimum=1)
+    stop_event = stop_event or threading.Event()
+
+    pool = _exact_groups(X, m1, EXACT_GROUPS)
+    if pool is not None and initial is None:
+        return _exact_route(X, y, beta, layers, m1, pool, tol, bound_time, start, stop_event)
+
+    nets, start_objectives = _trained_starts(X, y, beta, m1, layers, networks=networks, subnets=subnets, steps=steps,
+                                             seed=seed, stop_event=stop_event)
+    groups = _network_groups(X, nets) if nets else None
+    if initial is not None:
+        groups = initial if groups is None else union_groups(groups, initial, method="network")
+    if groups is None:  # no starts at all: a few random directions
+        from ..arrangements import sample_groups
+
+        groups = sample_groups(X, m1, 200, seed=seed)
+    rounds: list[RouteRound] = []
+    result = None
+    stopped = "time limit"
+    bar = tqdm(desc="route", unit="solve", disable=not progress)
+    try:
+        for k in range(10_000):
+            t0 = time.perf_counter()
+            result = solve_groups(X, y, beta, groups, layers=layers, source="route", solver="auto")
+            new, ratio = _searched_groups(X, y - result.outputs(), result, m1, beta, tol, add_per_round, seed + k)
+            rounds.append(RouteRound(k, groups.count, result.objective, ratio, 0 if new is None else new.count, None,
+                                     time.perf_counter() - t0))
+            bar.update(1)
+            bar.set_postfix(groups=groups.count, upper=f"{result.objective:.6g}", ratio=f"{ratio:.4g}")
+            if new is None:
+                stopped = "the search found no violating neuron"
+                break
+            if time.perf_counter() - start > time_limit or stop_event.is_set():
+                stopped = "time limit" if not stop_event.is_set() else "stopped"
+                break
+            groups = union_groups(groups, new, method="route")
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    finally:
+        bar.close()
+    if result is None:
+        raise KeyboardInterrupt("the route was interrupted before its first solve finished")
+    net, upper = _best(result, X, y, beta)
+    if start_objectives and min(start_objectives) < upper:  # never end above a start
+        i = int(np.argmin(start_objectives))
+        net, upper = nets[i], start_objectives[i]
+    bound, lower = _lower_bound(X, y, beta, m1, net, tol, bound_time, stop_event)
+    return _finish(upper, lower, tol, "trained+grown, search pricing, branch-and-bound bound", beta, layers, m1,
+                   result, net, start_objectives, rounds, bound, stopped, start)
+
+
+def _lower_bound(X: np.ndarray, y: np.ndarray, beta: float, m1: int, net: Any, tol: float, seconds: float,
+                 stop_event: threading.Event) -> tuple[PricingBound, float]:
+    """A lower bound on the optimum over ALL groups from the network's residual: the branch and
+    bound's ``sigma_bar >= sigma_A(r)`` in the dual point ``lambda = t r``."""
+    r = y - net.predict(X)
+    bound = support_upper_bound(X, r, m1, target=beta * (1 + tol / 10), time_limit=seconds, stop_event=stop_event)
+    return bound, dual_lower_bound(r, y, beta, max(bound.upper, 0.0))[1]
+
+
+def _finish(upper: float, lower: float | None, tol: float, route: str, beta: float, layers: int, m1: int,
+            result: ConvexResult, net: Any, starts: list[float], rounds: list[RouteRound] | tuple,
+            bound: PricingBound | None, stopped: str, start: float) -> RouteResult:
+    """Assemble the result: the bracket, its gap, the verdict words."""
+    lower = None if lower is None else min(lower, upper)
+    gap = relative_gap(lower, upper)
+    certified = gap is not None and gap <= tol
+    return RouteResult(upper, lower, gap, certified, route, status_words(lower, upper, certified), tol, beta, layers,
+                       m1, replace(result, exact=certified), net, tuple(starts), tuple(rounds), bound, stopped,
+                       time.perf_counter() - start)
+
+
+def _path_norm(net: Any) -> float:
+    """The path norm ``sum_k ||V_k||_F`` of a two- or three-layer network."""
+    V, _, _ = network_weights(net)
+    return float(np.sqrt((V**2).sum(axis=(1, 2))).sum())
+
+
+def _exact_route(X: np.ndarray, y: np.ndarray, beta: float, layers: int, m1: int, pool: Any, tol: float,
+                 bound_time: float, start: float, stop_event: threading.Event) -> RouteResult:
+    """Solve over the complete group set; bound by branch and bound (fast in low dimension) and,
+    if that does not close the gap, by the exact certificate over every group."""
+    result = solve_groups(X, y, beta, pool, layers=layers, solver="auto")
+    net, upper = _best(result, X, y, beta)
+    bound, lower = _lower_bound(X, y, beta, m1, net, tol, bound_time, stop_event)
+    route = "exact groups, branch-and-bound bound"
+    gap = relative_gap(lower, upper)
+    if gap is None or gap > tol:
+        cert = certify_outputs(net.predict(X), _path_norm(net), X, y, beta, pool)
+        if cert.sigma_exact and cert.lower_bound > lower:
+            lower, route, bound = cert.lower_bound, "exact groups, certificate over every group", None
+    rounds = (RouteRound(0, pool.count, result.objective, math.nan, 0, lower, time.perf_counter() - start),)
+    return _finish(upper, lower, tol, route, beta, layers, m1, result, net, [], rounds, bound, "complete group set", start)
+
+
+__all__ = ["ROUTE_TOL", "RouteResult", "RouteRound", "relative_gap", "solve_route", "status_words"]
