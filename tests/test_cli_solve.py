@@ -12,7 +12,8 @@ import pytest
 from pathconvex_lab.cli import main
 from pathconvex_lab.data import save_csv
 
-KEYS = {"objective", "network_objective", "subnetworks", "lower_bound", "certified", "groups", "seconds"}
+KEYS = {"objective", "network_objective", "subnetworks", "lower_bound", "certified", "groups", "seconds",
+        "upper_bound", "relative_gap", "route", "status"}
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_text_output_in_a_subprocess(ds1_csv):
     "args, message",
     [
         (["--beta", "-1"], "--beta must be a finite number > 0"),
-        (["--beta", "0.1", "--groups", "abc"], "--groups must be 'exact' or a positive integer"),
+        (["--beta", "0.1", "--groups", "abc"], "--groups must be 'auto', 'exact' or a positive integer"),
         (["--beta", "0.1", "--groups", "0"], "--groups must be >= 1"),
         (["--beta", "0.1", "--layers", "2", "--m1", "3"], "--m1 applies to --layers 3 only"),
         (["--beta", "0.1", "--layers", "3", "--m1", "0"], "--m1 must be >= 1"),
@@ -99,5 +100,6 @@ def test_too_large_is_a_one_line_error(capsys, tmp_path):
     path = tmp_path / "big.csv"
     rng = np.random.default_rng(0)
     save_csv(path, rng.standard_normal((60, 4)), rng.standard_normal(60))
-    err = run_error(capsys, path, "--layers", "3", "--m1", "3", "--beta", "0.1")
-    assert "too large for the convex program" in err and "groups=<number of random draws>" in err
+    err = run_error(capsys, path, "--layers", "3", "--m1", "3", "--beta", "0.1", "--groups", "exact")
+    assert "too large for the convex program" in err
+    assert "--groups auto" in err and "--groups N" in err and "groups=<" not in err  # advice in command-line terms

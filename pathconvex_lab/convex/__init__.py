@@ -5,7 +5,8 @@ Main entry points:
 - :func:`solve_two_layer` -- two-layer ReLU network with weight decay (group lasso, §2);
 - :func:`solve_three_layer` -- three-layer path-regularized parallel network (§3.5);
 - :func:`certificate` -- dual certificate of global optimality for any network (§3.7);
-- :func:`certify_and_grow` -- column generation: few groups, priced by the certificate.
+- :func:`certify_and_grow` -- column generation: few groups, priced by the certificate;
+- :func:`solve_route` -- the default route: the best network found and a bracket on the optimum.
 
 Each solve returns a :class:`ConvexResult` with ``.network()``, ``.prune()``, ``.certificate()``.
 """
@@ -14,10 +15,14 @@ from .certificate import Certificate, certificate, certify_outputs
 from .grow import GrowthHistory, certify_and_grow
 from .program import ProblemSize, estimate_size, solve_group_program
 from .results import ConvexResult, solve_groups
+from .route import RouteResult, RouteRound, solve_route
 from .three_layer import solve_three_layer
 from .two_layer import solve_two_layer
 
 __all__ = [
+    "solve_route",
+    "RouteResult",
+    "RouteRound",
     "solve_two_layer",
     "solve_three_layer",
     "solve_groups",

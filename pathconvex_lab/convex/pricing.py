@@ -82,7 +82,7 @@ def search_neurons(
     return U[order], v[order]
 
 
-def _subnetwork_values(X: np.ndarray, r: np.ndarray, V: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def subnetwork_values(X: np.ndarray, r: np.ndarray, V: np.ndarray, sigma: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``s r^T (sum_j sigma_j (X v_j)_+)_+`` for ``s = +1`` and ``-1``: ``(2, K)``, and the
     second-layer pre-activations ``h (K, n)``."""
     Z = np.einsum("nd,kdj->knj", X, V)
@@ -121,14 +121,14 @@ def search_subnetworks(
     found, signs, values = [], [], []
     for s in (1.0, -1.0):
         V = best = V0.copy()
-        top = _subnetwork_values(X, r, V, S0)[0][0 if s > 0 else 1]
+        top = subnetwork_values(X, r, V, S0)[0][0 if s > 0 else 1]
         for _ in range(iters):
             Z = np.einsum("nd,kdj->knj", X, V)
             h = (np.maximum(Z, 0.0) * S0[:, None, :]).sum(axis=2)
             weight = (h > 0) * (s * r)[None, :]  # (K, n)
             G = np.einsum("kn,knj,nd->kdj", weight, (Z > 0) * S0[:, None, :], X)
             V = _unit_rows(G)
-            value = _subnetwork_values(X, r, V, S0)[0][0 if s > 0 else 1]
+            value = subnetwork_values(X, r, V, S0)[0][0 if s > 0 else 1]
             better = value > top
             best, top = np.where(better[:, None, None], V, best), np.where(better, value, top)
         found.append(best)
@@ -326,4 +326,4 @@ def support_upper_bound(
     )
 
 
-__all__ = ["SEARCH_ITERS", "PricingBound", "pricing_bound", "search_neurons", "search_subnetworks", "support_upper_bound"]
+__all__ = ["SEARCH_ITERS", "PricingBound", "pricing_bound", "subnetwork_values", "search_neurons", "search_subnetworks", "support_upper_bound"]

@@ -335,7 +335,18 @@ def _fast_solver() -> Any:
     return getattr(module, "solve_group_program_fast", None)
 
 
-def resolve_backend(solver: Any, size: ProblemSize) -> str:
+def check_solver(solver: Any, name: str = "solver") -> str:
+    """Check a ``solver`` argument before any work (``auto``, ``fast``, ``cvxpy`` or an installed
+    cvxpy solver name); returns it unchanged."""
+    if solver not in ("auto", "fast", "cvxpy"):
+        try:
+            resolve_backend(solver, None)
+        except InputError as exc:
+            raise InputError(str(exc).replace("solver must be", f"{name} must be", 1)) from None
+    return solver
+
+
+def resolve_backend(solver: Any, size: ProblemSize | None) -> str:
     """Map a ``solver`` argument to ``"fast"``, ``"cvxpy"`` or an upper-case cvxpy solver name."""
     if not isinstance(solver, str) or not solver:
         raise InputError(f"solver must be 'cvxpy', 'fast', 'auto' or a cvxpy solver name such as 'CLARABEL'; got {solver!r}")
@@ -424,6 +435,7 @@ __all__ = [
     "estimate_size",
     "check_size",
     "solve_group_program",
+    "check_solver",
     "build_cvxpy_problem",
     "group_map",
     "group_adjoint",

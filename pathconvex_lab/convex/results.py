@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -28,7 +29,8 @@ class ConvexResult:
         blocks: ``(2, G, d, m1)``; ``blocks[0, g]`` is ``V_g^+`` (output sign +1), ``blocks[1, g]`` is ``V_g^-``.
         groups: the :class:`~pathconvex_lab.arrangements.Groups` the program was solved over.
         block_norms: ``(2, G)`` Frobenius norms of the blocks.
-        status, solver: the solver's status and the backend that produced it.
+        status, solver: the solver's status ("solved" where the solver reports optimal: the solve
+            is over the given groups, see :attr:`verdict`) and the backend that produced it.
         seconds: ``{"groups", "build", "solve"}`` wall times.
         source: where the groups came from: ``"exact"``, ``"sampled"``, ``"network"``, ``"grown"``...
         layers: 2 (weight decay / two-layer path norm) or 3 (three-layer path norm).
@@ -137,8 +139,59 @@ class ConvexResult:
         pool = self.pool if groups is None else resolve_groups(self.X, self.m1, groups, seed=seed)[0]
         return certify_outputs(self.outputs(), self.penalty, self.X, self.y, self.beta, pool, tol=tol, support=support)
 
+    # ----------------------------------------------------------------------- the bracket
+
+    @functools.cached_property
+    def _bracket(self) -> tuple[float | None, str]:
+        """``(lower bound over all groups or None, route)``: the certificate over the complete
+        group set when this result was solved on it, else no bound (computed once, on demand)."""
+        if not self.exact:
+            return None, f"{self.source} groups"
+        cert = self.certificate()
+        lower = min(cert.lower_bound, self.objective) if cert.exact_groups and cert.sigma_exact else None
+        return lower, "exact groups, certificate over every group"
+
+    @property
+    def upper_bound(self) -> float:
+        """The objective of this solution's network (an upper bound on the optimum over all groups)."""
+        return self.objective
+
+    @property
+    def lower_bound(self) -> float | None:
+        """A lower bound on the optimum over ALL groups (the certificate, when the groups are
+        complete), or ``None``: a program over some groups proves nothing about the others."""
+        return self._bracket[0]
+
+    @property
+    def relative_gap(self) -> float | None:
+        """``(upper_bound - lower_bound) / upper_bound``, or ``None`` without a lower bound."""
+        lower = self.lower_bound
+        if lower is None:
+            return None
+        return max(0.0, self.objective - lower) / abs(self.objective) if self.objective else 0.0
+
+    @property
+    def certified(self) -> bool:
+        """True when the bracket over all groups is closed to the certificate's tolerance."""
+        gap = self.relative_gap
+        return gap is not None and gap <= GAP_TOL
+
+    @property
+    def route(self) -> str:
+        """Where the groups came from and what bounds the result."""
+        return self._bracket[1]
+
+    @property
+    def verdict(self) -> str:
+        """"certified optimal", "bracketed: p* in [L, U]" or "optimal over the given groups only"."""
+        if self.certified:
+            return "certified optimal"
+        if self.lower_bound is None:
+            return "optimal over the given groups only"
+        return f"bracketed: p* in [{self.lower_bound:.8g}, {self.objective:.8g}]"
+
     def __repr__(self) -> str:
-        kind = "global optimum" if self.exact else "upper bound (groups not complete)"
+        kind = "complete group set: .certificate() proves it" if self.exact else "optimal over the given groups only"
         model = "two-layer" if self.layers == 2 else f"three-layer, m1={self.m1}"
         total = sum(v for v in self.seconds.values() if isinstance(v, (int, float)))
         return (
@@ -147,6 +200,12 @@ class ConvexResult:
             f"{' (pruned)' if self.pruned else ''}, status={self.status}, solver={self.solver}, "
             f"violation={self.violation:.1e}, {total:.2f} s)"
         )
+
+
+def solver_status_words(status: str) -> str:
+    """A solver's status as the kit reports it: "optimal" (which a solver says of the program it was
+    given, whatever its groups) becomes "solved"; other statuses are kept."""
+    return {"optimal": "solved", "optimal_inaccurate": "solved_inaccurate"}.get(status, status)
 
 
 def solve_groups(
@@ -186,7 +245,7 @@ def solve_groups(
         blocks=V,
         groups=groups,
         block_norms=np.sqrt((V**2).sum(axis=(-2, -1))),
-        status=out["status"],
+        status=solver_status_words(out["status"]),
         solver=out["solver"],
         seconds=seconds,
         source=source or ("exact" if groups.exact else groups.method),
@@ -200,4 +259,4 @@ def solve_groups(
     )
 
 
-__all__ = ["ConvexResult", "solve_groups", "DROP_TOL"]
+__all__ = ["ConvexResult", "solve_groups", "solver_status_words", "DROP_TOL"]

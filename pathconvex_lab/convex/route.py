@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -30,14 +31,15 @@ import numpy as np
 from .._validate import check_int, check_positive
 from ..errors import ProblemTooLargeError
 from .certificate import certify_outputs, dual_lower_bound
-from .groups import network_weights, union_groups
+from .groups import group_keys, network_weights, subset_groups, union_groups
 from .pricing import (
     PricingBound,
     search_neurons,
     search_subnetworks,
+    subnetwork_values,
     support_upper_bound,
 )
-from .program import check_problem
+from .program import check_problem, check_solver
 from .results import ConvexResult, solve_groups
 
 #: Largest complete group set solved directly (program over every group; 10,767 groups of iris
@@ -198,10 +200,11 @@ def _network_groups(X: np.ndarray, nets: list[Any]) -> Any:
     return out
 
 
-def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, m1: int, beta: float, tol: float,
-                     add: int, seed: int) -> tuple[Any | None, float]:
-    """Groups of the best violating atoms a local search finds from random starts and the
-    current sub-networks (``None`` when none beats ``beta (1 + tol)``), and the best value / beta."""
+def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, current: Any, m1: int, beta: float,
+                     tol: float, add: int, seed: int) -> tuple[Any | None, float]:
+    """Up to ``add`` groups outside ``current`` of the best violating atoms a local search finds
+    from random starts and the current sub-networks (``None`` when none beats ``beta (1 + tol)``),
+    and the best value found over beta."""
     from ..arrangements import groups_from_network
 
     w = result.network_weights(1e-6)
@@ -214,19 +217,29 @@ def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, m1: int
         init = (w["layers"][0], np.where(w["layers"][1][:, :, 0] < 0, -1, 1))
         V, sigma, values = search_subnetworks(X, r, m1, starts=500, init=init, seed=seed)
     ratio = float(values.max(initial=0.0)) / beta
-    keep = np.flatnonzero(values > beta * (1 + tol))[: add * 4]
+    keep = np.flatnonzero(values > beta * (1 + tol))
     if keep.size == 0:
         return None, ratio
-    groups = groups_from_network(X, V[keep], sigma[keep])
-    return groups, ratio
+    found = groups_from_network(X, V[keep], sigma[keep])  # deduplicated: many starts end in one group
+    known = set(group_keys(current))
+    fresh = [g for g, key in enumerate(group_keys(found)) if key not in known]
+    if not fresh:
+        return None, ratio
+    best = subnetwork_values(X, r, found.V, found.sigma)[0].max(axis=0)[fresh]  # the best first
+    fresh = np.asarray(fresh)[np.argsort(-best, kind="stable")][:add]
+    return subset_groups(found, fresh), ratio
 
 
 def _best(result: ConvexResult, X: np.ndarray, y: np.ndarray, beta: float) -> tuple[Any, float]:
-    """The pruned network of a convex result and its objective."""
+    """The network of a convex result, pruned to at most ``n + 1`` sub-networks (merge and
+    Caratheodory) unless pruning raised its objective, and that network's objective."""
     from ..nets import network_objective
 
-    net = result.prune(drop_tol=1e-9).network()
-    return net, float(network_objective(net, X, y, beta))
+    net = result.network()
+    value = float(network_objective(net, X, y, beta))
+    pruned = result.prune(drop_tol=1e-6).network()  # solver-noise blocks out: the objective moves ~1e-8
+    pruned_value = float(network_objective(pruned, X, y, beta))
+    return (pruned, pruned_value) if pruned_value <= value * (1 + 1e-7) else (net, value)
 
 
 # --------------------------------------------------------------------------- the route
@@ -245,11 +258,14 @@ def solve_route(
     networks: int = 2,
     subnets: int | None = None,
     steps: int = 1000,
-    add_per_round: int = 100,
+    add_per_round: int = 50,
     seed: int = 0,
     initial: Any = None,
     progress: bool = True,
     stop_event: threading.Event | None = None,
+    callback: Callable[[RouteRound], Any] | None = None,
+    round_bounds: bool = False,
+    solver: str = "auto",
 ) -> RouteResult:
     """The best network the kit can find for ``(X, y, beta)``, and a bracket on the optimum.
 
@@ -265,6 +281,10 @@ def solve_route(
         add_per_round: violating groups added per solve.
         initial: extra starting groups (a ``Groups`` object, e.g. from a previous beta).
         progress: a tqdm bar over the solves. Ctrl-C or ``stop_event`` stops and keeps the best.
+        callback: called with each :class:`RouteRound` as it ends (e.g. to draw the bracket live).
+        round_bounds: also prove a lower bound after every solve (a branch and bound of
+            ``bound_time / 10`` seconds each), so the bracket can be watched closing.
+        solver: backend of each convex solve (``"auto"``: the fast torch solver for large programs).
     Returns:
         :class:`RouteResult`; its network never has a higher objective than the trained starts.
     """
@@ -281,10 +301,11 @@ def solve_route(
     subnets = check_int(subnets if subnets is not None else (200 if layers == 2 else 100), "subnets", minimum=1)
     steps = check_int(steps, "steps", minimum=1)
     stop_event = stop_event or threading.Event()
+    solver = check_solver(solver)
 
     pool = _exact_groups(X, m1, EXACT_GROUPS)
     if pool is not None and initial is None:
-        return _exact_route(X, y, beta, layers, m1, pool, tol, bound_time, start, stop_event)
+        return _exact_route(X, y, beta, layers, m1, pool, tol, bound_time, start, stop_event, solver)
 
     nets, start_objectives = _trained_starts(X, y, beta, m1, layers, networks=networks, subnets=subnets, steps=steps,
                                              seed=seed, stop_event=stop_event)
@@ -302,10 +323,16 @@ def solve_route(
     try:
         for k in range(10_000):
             t0 = time.perf_counter()
-            result = solve_groups(X, y, beta, groups, layers=layers, source="route", solver="auto")
-            new, ratio = _searched_groups(X, y - result.outputs(), result, m1, beta, tol, add_per_round, seed + k)
-            rounds.append(RouteRound(k, groups.count, result.objective, ratio, 0 if new is None else new.count, None,
+            result = solve_groups(X, y, beta, groups, layers=layers, source="route", solver=solver)
+            new, ratio = _searched_groups(X, y - result.outputs(), result, groups, m1, beta, tol, add_per_round,
+                                          seed + k)
+            lower = None
+            if round_bounds:
+                lower = lower_bound_over_all_groups(X, y, beta, m1, result.network(), bound_time / 10, tol, stop_event)[1]
+            rounds.append(RouteRound(k, groups.count, result.objective, ratio, 0 if new is None else new.count, lower,
                                      time.perf_counter() - t0))
+            if callback is not None:
+                callback(rounds[-1])
             bar.update(1)
             bar.set_postfix(groups=groups.count, upper=f"{result.objective:.6g}", ratio=f"{ratio:.4g}")
             if new is None:
@@ -325,15 +352,17 @@ def solve_route(
     if start_objectives and min(start_objectives) < upper:  # never end above a start
         i = int(np.argmin(start_objectives))
         net, upper = nets[i], start_objectives[i]
-    bound, lower = _lower_bound(X, y, beta, m1, net, tol, bound_time, stop_event)
+    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, net, bound_time, tol, stop_event)
     return _finish(upper, lower, tol, "trained+grown, search pricing, branch-and-bound bound", beta, layers, m1,
                    result, net, start_objectives, rounds, bound, stopped, start)
 
 
-def _lower_bound(X: np.ndarray, y: np.ndarray, beta: float, m1: int, net: Any, tol: float, seconds: float,
-                 stop_event: threading.Event) -> tuple[PricingBound, float]:
-    """A lower bound on the optimum over ALL groups from the network's residual: the branch and
-    bound's ``sigma_bar >= sigma_A(r)`` in the dual point ``lambda = t r``."""
+def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: int, net: Any, seconds: float,
+                                tol: float = ROUTE_TOL, stop_event: threading.Event | None = None
+                                ) -> tuple[PricingBound, float]:
+    """A lower bound on the optimum over ALL groups from a network's residual ``r``: the branch
+    and bound's ``sigma_bar >= sigma_A(r)`` (``seconds`` of work) in the dual point ``lambda = t r``.
+    Returns the bound's record and the lower bound."""
     r = y - net.predict(X)
     bound = support_upper_bound(X, r, m1, target=beta * (1 + tol / 10), time_limit=seconds, stop_event=stop_event)
     return bound, dual_lower_bound(r, y, beta, max(bound.upper, 0.0))[1]
@@ -358,12 +387,12 @@ def _path_norm(net: Any) -> float:
 
 
 def _exact_route(X: np.ndarray, y: np.ndarray, beta: float, layers: int, m1: int, pool: Any, tol: float,
-                 bound_time: float, start: float, stop_event: threading.Event) -> RouteResult:
+                 bound_time: float, start: float, stop_event: threading.Event, solver: str) -> RouteResult:
     """Solve over the complete group set; bound by branch and bound (fast in low dimension) and,
     if that does not close the gap, by the exact certificate over every group."""
-    result = solve_groups(X, y, beta, pool, layers=layers, solver="auto")
+    result = solve_groups(X, y, beta, pool, layers=layers, solver=solver)
     net, upper = _best(result, X, y, beta)
-    bound, lower = _lower_bound(X, y, beta, m1, net, tol, bound_time, stop_event)
+    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, net, bound_time, tol, stop_event)
     route = "exact groups, branch-and-bound bound"
     gap = relative_gap(lower, upper)
     if gap is None or gap > tol:
@@ -374,4 +403,6 @@ def _exact_route(X: np.ndarray, y: np.ndarray, beta: float, layers: int, m1: int
     return _finish(upper, lower, tol, route, beta, layers, m1, result, net, [], rounds, bound, "complete group set", start)
 
 
-__all__ = ["ROUTE_TOL", "RouteResult", "RouteRound", "relative_gap", "solve_route", "status_words"]
+__all__ = [
+    "ROUTE_TOL", "RouteResult", "RouteRound", "lower_bound_over_all_groups", "relative_gap", "solve_route", "status_words",
+]
