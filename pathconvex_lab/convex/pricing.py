@@ -147,9 +147,10 @@ class PricingBound:
     """An upper bound on ``max_{||u|| <= 1} w^T (X u)_+`` (or on ``sigma_A(r)``).
 
     ``upper`` is valid whatever happened (time limit, Ctrl-C, node limit); ``incumbent`` is a
-    value attained by a direction found on the way (so the maximum lies in ``[incumbent,
-    upper]``); ``closed`` says the bound reached ``target`` (or met the incumbent); ``nodes``
-    counts the regions bounded; ``method`` names what gave ``upper``.
+    value attained by ``direction`` (a unit vector ``(d,)`` in the coordinates of ``X``, or
+    ``None``), so the maximum lies in ``[incumbent, upper]``; ``closed`` says the bound reached
+    ``target`` (or met the incumbent); ``nodes`` counts the regions bounded; ``method`` names what
+    gave ``upper``.
     """
 
     upper: float
@@ -158,13 +159,14 @@ class PricingBound:
     seconds: float
     closed: bool
     method: str
+    direction: np.ndarray | None = None
 
 
-def _row_space(X: np.ndarray) -> np.ndarray:
-    """``X Q`` with ``Q`` an orthonormal basis of the row space: ``(n, rank)`` (``u = Q z``)."""
+def _row_space(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(X Q, Q)`` with ``Q (d, rank)`` an orthonormal basis of the row space (``u = Q z``)."""
     _, s, Vt = np.linalg.svd(X, full_matrices=False)
     rank = int((s > s[0] * max(X.shape) * np.finfo(float).eps).sum()) if s.size and s[0] > 0 else 0
-    return X @ Vt[:rank].T
+    return X @ Vt[:rank].T, Vt[:rank].T
 
 
 def _cauchy_schwarz(A: np.ndarray, w: np.ndarray) -> float:
@@ -240,19 +242,20 @@ def pricing_bound(
         raise InputError(f"w must be {X.shape[0]} finite weights (one per row of X); got shape {w.shape}")
     time_limit = check_positive(time_limit, "time_limit")
     max_nodes = check_int(max_nodes, "max_nodes", minimum=1)
-    A = _row_space(X)
+    A, Q = _row_space(X)
     norms = np.linalg.norm(A, axis=1)
     keep = (norms > 0) & (w != 0)
     A, norms, w = A[keep], norms[keep], w[keep]
     k = A.shape[1]
     if not (w > 0).any() or k == 0:  # every term is <= 0
-        return PricingBound(0.0, 0.0, 0, time.perf_counter() - start, True, "no positive weight")
+        return PricingBound(0.0, 0.0, 0, time.perf_counter() - start, True, "no positive weight", None)
     cs = _cauchy_schwarz(A, w)
     goal = -np.inf if target is None else float(target)
     M = np.vstack([np.eye(k), -np.eye(k)])
     H = np.ones((2 * k, k)) - np.vstack([np.eye(k), np.eye(k)])
     bounds, values = _node_bounds(A, norms, w, M, H)
     incumbent = max(0.0, float(values.max()))
+    best_z = M[int(np.argmax(values))] if values.max() > 0 else None
     done_max = -np.inf  # largest bound of the boxes closed below the goal
     nodes = len(bounds)
     method = "branch and bound"
@@ -278,7 +281,8 @@ def pricing_bound(
             Hc = np.vstack([Hc, Hc])
             cb, cv = _node_bounds(A, norms, w, Mc, Hc)
             nodes += len(cb)
-            incumbent = max(incumbent, float(cv.max()))
+            if cv.max() > incumbent:
+                incumbent, best_z = float(cv.max()), Mc[int(np.argmax(cv))]
             M, H, bounds = np.vstack([M[rest], Mc]), np.vstack([H[rest], Hc]), np.concatenate([bounds[rest], cb])
             low = bounds <= max(goal, incumbent)
             if low.any():
@@ -290,7 +294,9 @@ def pricing_bound(
     if cs < upper:
         upper, method = cs, "Cauchy-Schwarz"
     closed = upper <= max(goal, incumbent * (1 + rtol))
-    return PricingBound(float(upper), float(incumbent), int(nodes), time.perf_counter() - start, bool(closed), method)
+    direction = None if best_z is None else Q @ (best_z / np.linalg.norm(best_z))
+    return PricingBound(float(upper), float(incumbent), int(nodes), time.perf_counter() - start, bool(closed), method,
+                        direction)
 
 
 def support_upper_bound(
@@ -316,6 +322,7 @@ def support_upper_bound(
         need = goal if not parts else max(goal or 0.0, parts[0].incumbent)  # the other sign need not beat it
         parts.append(pricing_bound(X, w, target=need, time_limit=time_limit / 2, stop_event=stop_event))
     worst = max(parts, key=lambda b: b.upper)
+    found = max(parts, key=lambda b: b.incumbent)
     return PricingBound(
         upper=scale * worst.upper,
         incumbent=scale * max(b.incumbent for b in parts) if m1 == 1 else 0.0,
@@ -323,6 +330,7 @@ def support_upper_bound(
         seconds=sum(b.seconds for b in parts),
         closed=worst.closed,
         method=worst.method if m1 == 1 else f"{worst.method} (three layers: sqrt(m1) x two-layer bound of (s r)^+)",
+        direction=found.direction if m1 == 1 else None,
     )
 
 

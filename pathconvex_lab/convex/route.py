@@ -160,11 +160,17 @@ class RouteResult:
 
 
 def _exact_groups(X: np.ndarray, m1: int, limit: int) -> Any | None:
-    """The complete group set when it has at most ``limit`` groups (``None`` otherwise)."""
+    """The complete group set when it has at most ``limit`` groups (``None`` otherwise). Two
+    layers: the patterns are enumerated up to 4 ``limit`` (Cover's estimate overcounts repeated
+    and degenerate rows: iris with two features has 10,767 patterns, estimated 13,574)."""
+    from .. import arrangements as arr
     from .groups import resolve_groups
 
     try:
-        groups, _ = resolve_groups(X, m1, "exact", max_groups=limit)
+        if m1 == 1:
+            groups = arr.groups_from_patterns(arr.enumerate_patterns(X, max_patterns=4 * limit))
+        else:
+            groups, _ = resolve_groups(X, m1, "exact", max_groups=limit)
     except ProblemTooLargeError:
         return None
     return groups if groups.count <= limit else None
@@ -230,6 +236,17 @@ def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, current
     return subset_groups(found, fresh), ratio
 
 
+def _bound_group(X: np.ndarray, bound: PricingBound, current: Any, beta: float, tol: float) -> Any | None:
+    """The group of the branch and bound's best direction when it violates (``None`` otherwise)."""
+    from ..arrangements import groups_from_network
+
+    if bound.direction is None or bound.incumbent <= beta * (1 + tol):
+        return None
+    found = groups_from_network(X, bound.direction[None, :, None], np.ones((1, 1), dtype=np.int8))
+    known = set(group_keys(current))
+    return None if group_keys(found)[0] in known else found
+
+
 def _best(result: ConvexResult, X: np.ndarray, y: np.ndarray, beta: float) -> tuple[Any, float]:
     """The network of a convex result, pruned to at most ``n + 1`` sub-networks (merge and
     Caratheodory) unless pruning raised its objective, and that network's objective."""
@@ -237,7 +254,7 @@ def _best(result: ConvexResult, X: np.ndarray, y: np.ndarray, beta: float) -> tu
 
     net = result.network()
     value = float(network_objective(net, X, y, beta))
-    pruned = result.prune(drop_tol=1e-6).network()  # solver-noise blocks out: the objective moves ~1e-8
+    pruned = result.prune(drop_tol=1e-9).network()  # only solver-noise blocks out
     pruned_value = float(network_objective(pruned, X, y, beta))
     return (pruned, pruned_value) if pruned_value <= value * (1 + 1e-7) else (net, value)
 
@@ -328,13 +345,17 @@ def solve_route(
                                           seed + k)
             lower = None
             if round_bounds:
-                lower = lower_bound_over_all_groups(X, y, beta, m1, result.network(), bound_time / 10, tol, stop_event)[1]
+                lower = lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), bound_time / 10, tol,
+                                                    stop_event)[1]
             rounds.append(RouteRound(k, groups.count, result.objective, ratio, 0 if new is None else new.count, lower,
                                      time.perf_counter() - t0))
             if callback is not None:
                 callback(rounds[-1])
             bar.update(1)
             bar.set_postfix(groups=groups.count, upper=f"{result.objective:.6g}", ratio=f"{ratio:.4g}")
+            if new is None and m1 == 1 and not stop_event.is_set():  # the branch and bound prices exactly
+                bound, _ = lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), bound_time / 4, tol, stop_event)
+                new = _bound_group(X, bound, groups, beta, tol)
             if new is None:
                 stopped = "the search found no violating neuron"
                 break
@@ -349,22 +370,25 @@ def solve_route(
     if result is None:
         raise KeyboardInterrupt("the route was interrupted before its first solve finished")
     net, upper = _best(result, X, y, beta)
+    outputs = result.outputs()  # the convex solution's own residual gives the tightest bound
     if start_objectives and min(start_objectives) < upper:  # never end above a start
         i = int(np.argmin(start_objectives))
         net, upper = nets[i], start_objectives[i]
-    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, net, bound_time, tol, stop_event)
+        outputs = net.predict(X)
+    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, outputs, bound_time, tol, stop_event)
     return _finish(upper, lower, tol, "trained+grown, search pricing, branch-and-bound bound", beta, layers, m1,
                    result, net, start_objectives, rounds, bound, stopped, start)
 
 
-def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: int, net: Any, seconds: float,
+def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: int, outputs: Any, seconds: float,
                                 tol: float = ROUTE_TOL, stop_event: threading.Event | None = None
                                 ) -> tuple[PricingBound, float]:
-    """A lower bound on the optimum over ALL groups from a network's residual ``r``: the branch
-    and bound's ``sigma_bar >= sigma_A(r)`` (``seconds`` of work) in the dual point ``lambda = t r``.
+    """A lower bound on the optimum over ALL groups from the residual ``r = y - outputs`` of any
+    candidate (a network's ``predict(X)`` or a convex solution's ``outputs()``): the branch and
+    bound's ``sigma_bar >= sigma_A(r)`` (``seconds`` of work) in the dual point ``lambda = t r``.
     Returns the bound's record and the lower bound."""
-    r = y - net.predict(X)
-    bound = support_upper_bound(X, r, m1, target=beta * (1 + tol / 10), time_limit=seconds, stop_event=stop_event)
+    r = y - np.asarray(outputs, dtype=np.float64)
+    bound = support_upper_bound(X, r, m1, target=beta * (1 + tol / 2), time_limit=seconds, stop_event=stop_event)
     return bound, dual_lower_bound(r, y, beta, max(bound.upper, 0.0))[1]
 
 
@@ -392,11 +416,11 @@ def _exact_route(X: np.ndarray, y: np.ndarray, beta: float, layers: int, m1: int
     if that does not close the gap, by the exact certificate over every group."""
     result = solve_groups(X, y, beta, pool, layers=layers, solver=solver)
     net, upper = _best(result, X, y, beta)
-    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, net, bound_time, tol, stop_event)
+    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), bound_time, tol, stop_event)
     route = "exact groups, branch-and-bound bound"
     gap = relative_gap(lower, upper)
     if gap is None or gap > tol:
-        cert = certify_outputs(net.predict(X), _path_norm(net), X, y, beta, pool)
+        cert = certify_outputs(result.outputs(), result.penalty, X, y, beta, pool)
         if cert.sigma_exact and cert.lower_bound > lower:
             lower, route, bound = cert.lower_bound, "exact groups, certificate over every group", None
     rounds = (RouteRound(0, pool.count, result.objective, math.nan, 0, lower, time.perf_counter() - start),)
