@@ -139,7 +139,7 @@ def _run_groups(args: argparse.Namespace, X, y, beta: float, m1: int, groups: st
         lower = min(cert.lower_bound, upper) if cert.sigma_exact else None
         route = "exact groups, certificate over every group"
     else:
-        lower = min(lower_bound_over_all_groups(X, y, beta, m1, net, time_limit / 4)[1], upper)
+        lower = min(lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), time_limit / 4)[1], upper)
         route = "given groups, branch-and-bound bound"
     gap = relative_gap(lower, upper)
     certified = gap is not None and gap <= GAP_TOL
