@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -29,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_int, check_positive
-from ..errors import ProblemTooLargeError
+from ..errors import ProblemTooLargeError, SolverError, SolverFallbackWarning
 from .certificate import certify_outputs, dual_lower_bound
 from .groups import group_keys, network_weights, subset_groups, union_groups
 from .pricing import (
@@ -172,6 +173,10 @@ def _exact_groups(X: np.ndarray, m1: int, limit: int) -> Any | None:
         else:
             groups, _ = resolve_groups(X, m1, "exact", max_groups=limit)
     except ProblemTooLargeError:
+        return None
+    except SolverError as exc:  # an LP of the three-layer enumeration failed: take the search route
+        warnings.warn(f"exact groups unavailable ({exc}); the route searches instead", SolverFallbackWarning,
+                      stacklevel=3)
         return None
     return groups if groups.count <= limit else None
 
