@@ -53,7 +53,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.seed < 0:
         raise InputError(f"--seed must be >= 0; got {args.seed}")
     if args.sample is None:
-        result = enumerate_patterns(X, max_patterns=args.max_patterns)
+        try:
+            result = enumerate_patterns(X, max_patterns=args.max_patterns)
+        except ProblemTooLargeError as exc:
+            raise ProblemTooLargeError(
+                f"{str(exc).split(';', 1)[0]}; use --sample N (N random directions), fewer rows, "
+                f"or raise --max-patterns") from None
     else:
         result = sample_patterns(X, args.sample, seed=args.seed)
     rank = int(np.linalg.matrix_rank(X))
