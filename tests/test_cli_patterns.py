@@ -78,7 +78,7 @@ def test_bad_inputs_give_one_line_errors(capsys, tmp_path, ds2_csv):
     _one_line_error(capsys, ["patterns", str(only_y), "--no-bias"], "feature column")
     _one_line_error(capsys, ["patterns", str(empty)], "data row")
     _one_line_error(capsys, ["patterns", str(tmp_path / "missing.csv")], "not found")
-    _one_line_error(capsys, ["patterns", ds2_csv, "--max-patterns", "10"], "max_patterns")
+    _one_line_error(capsys, ["patterns", ds2_csv, "--max-patterns", "10"], "more than --max-patterns 10")
     _one_line_error(capsys, ["patterns", ds2_csv, "--sample", "0"], "--sample")
     with pytest.raises(SystemExit) as exc:  # argparse errors exit 2 with one line too
         main(["patterns", ds2_csv, "--sample", "5", "--exact"])

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             result = enumerate_patterns(X, max_patterns=args.max_patterns)
         except ProblemTooLargeError as exc:
             raise ProblemTooLargeError(
-                f"{str(exc).split(';', 1)[0]}; use --sample N (N random directions), fewer rows, "
+                f"{str(exc).split(';', 1)[0].replace('max_patterns=', '--max-patterns ')}; use --sample N (N random directions), fewer rows, "
                 f"or raise --max-patterns") from None
     else:
         result = sample_patterns(X, args.sample, seed=args.seed)
