@@ -46,6 +46,13 @@ from .results import ConvexResult, solve_groups
 #: Largest complete group set solved directly (program over every group; 10,767 groups of iris
 #: with two features take ~17 s on one CPU thread).
 EXACT_GROUPS = 12_000
+#: Programs with more groups x rows are not pruned by the route (Caratheodory pruning of the 500
+#: groups of a diabetes solve, 442 rows, takes ~13 s on one CPU thread, a fifth of the default time
+#: limit; DS1's 409 groups of 6 rows take milliseconds).
+PRUNE_MAX_SIZE = 100_000
+#: Above this rank the branch and bound tightens slowly (a box halves only after rank - 1 splits):
+#: the route then spends less of its time on the final bound by default.
+SLOW_BOUND_RANK = 6
 #: Default relative gap at which the route calls a result certified.
 ROUTE_TOL = 1e-6
 
@@ -254,11 +261,15 @@ def _bound_group(X: np.ndarray, bound: PricingBound, current: Any, beta: float, 
 
 def _best(result: ConvexResult, X: np.ndarray, y: np.ndarray, beta: float) -> tuple[Any, float]:
     """The network of a convex result, pruned to at most ``n + 1`` sub-networks (merge and
-    Caratheodory) unless pruning raised its objective, and that network's objective."""
+    Caratheodory) unless pruning raised its objective or the program has more than
+    ``PRUNE_MAX_SIZE`` groups x rows (then ``result.prune()`` does it on request), and that
+    network's objective."""
     from ..nets import network_objective
 
     net = result.network()
     value = float(network_objective(net, X, y, beta))
+    if net.num_subnets <= X.shape[0] + 1 or result.num_groups * X.shape[0] > PRUNE_MAX_SIZE:
+        return net, value
     pruned = result.prune(drop_tol=1e-9).network()  # only solver-noise blocks out
     pruned_value = float(network_objective(pruned, X, y, beta))
     return (pruned, pruned_value) if pruned_value <= value * (1 + 1e-7) else (net, value)
@@ -295,9 +306,12 @@ def solve_route(
         X, y, beta: data ``(n, d)`` (bias as a column), targets ``(n,)``, regularization > 0.
         layers: 2 (weight decay) or 3 (path norm with ``m1`` neurons per sub-network, default 2).
         tol: relative gap under which the result is "certified optimal".
-        time_limit: seconds for training and growth (the bound gets ``bound_time`` more; default
-            a quarter of ``time_limit``). The route stops growing when the search finds no
-            violating neuron, when the gap is below ``tol``, or at the time limit.
+        time_limit: seconds for training and growth: no solve starts that would end after it (by
+            the last solve's time). The route stops growing when no violating neuron is found or at
+            the time limit.
+        bound_time: seconds for the final lower bound (default a quarter of ``time_limit``, a
+            twentieth for data of rank above :data:`SLOW_BOUND_RANK`, where the branch and bound
+            gains little per second).
         networks, subnets, steps: the trained starts (``networks`` Adam runs of ``steps`` steps
             with ``subnets`` sub-networks, default 200 for two layers, 100 for three).
         add_per_round: violating groups added per solve.
@@ -318,7 +332,9 @@ def solve_route(
     m1 = 1 if layers == 2 else check_int(2 if m1 is None else m1, "m1", minimum=1)
     tol = check_positive(tol, "tol")
     time_limit = check_positive(time_limit, "time_limit")
-    bound_time = time_limit / 4 if bound_time is None else check_positive(bound_time, "bound_time")
+    if bound_time is None:
+        bound_time = time_limit / 4 if np.linalg.matrix_rank(X) <= SLOW_BOUND_RANK else time_limit / 20
+    bound_time = check_positive(bound_time, "bound_time")
     networks = check_int(networks, "networks", minimum=0)
     subnets = check_int(subnets if subnets is not None else (200 if layers == 2 else 100), "subnets", minimum=1)
     steps = check_int(steps, "steps", minimum=1)
@@ -364,8 +380,8 @@ def solve_route(
             if new is None:
                 stopped = "the search found no violating neuron"
                 break
-            if time.perf_counter() - start > time_limit or stop_event.is_set():
-                stopped = "time limit" if not stop_event.is_set() else "stopped"
+            if time.perf_counter() - start + rounds[-1].seconds > time_limit or stop_event.is_set():
+                stopped = "time limit" if not stop_event.is_set() else "stopped"  # another solve would overrun
                 break
             groups = union_groups(groups, new, method="route")
     except KeyboardInterrupt:
