@@ -248,6 +248,23 @@ def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, current
     return subset_groups(found, fresh), ratio
 
 
+def _polished_groups(X: np.ndarray, y: np.ndarray, beta: float, result: ConvexResult, current: Any, add: int,
+                     steps: int, seed: int, stop_event: threading.Event) -> Any | None:
+    """Up to ``add`` groups outside ``current`` (largest sub-networks first) that Adam reaches from
+    the convex solution's network in ``steps`` steps at a small learning rate (``None`` if none): a
+    local move that finds better neurons where the search finds no violating one."""
+    from ..train import train
+
+    run = train(result.network(), X, y, beta, steps=steps, lr=1e-3, progress=False, seed=seed, stop_event=stop_event)
+    found = _network_groups(X, [run.net])
+    known = set(group_keys(current))
+    fresh = np.array([g for g, key in enumerate(group_keys(found)) if key not in known], dtype=np.int64)
+    if fresh.size == 0:
+        return None
+    weight = np.sqrt((found.V[fresh] ** 2).sum(axis=(1, 2)))  # the largest moved sub-networks first
+    return subset_groups(found, fresh[np.argsort(-weight, kind="stable")][:add])
+
+
 def _bound_group(X: np.ndarray, bound: PricingBound, current: Any, beta: float, tol: float) -> Any | None:
     """The group of the branch and bound's best direction when it violates (``None`` otherwise)."""
     from ..arrangements import groups_from_network
@@ -326,6 +343,8 @@ def solve_route(
     """
     from tqdm.auto import tqdm
 
+    from ..nets import network_objective
+
     start = time.perf_counter()
     X, y, beta = check_problem(X, y, beta)
     layers = check_int(layers, "layers", minimum=2, maximum=3)
@@ -355,13 +374,16 @@ def solve_route(
 
         groups = sample_groups(X, m1, 200, seed=seed)
     rounds: list[RouteRound] = []
-    result = None
+    best: tuple[ConvexResult, float] | None = None
     stopped = "time limit"
     bar = tqdm(desc="route", unit="solve", disable=not progress)
     try:
         for k in range(10_000):
             t0 = time.perf_counter()
             result = solve_groups(X, y, beta, groups, layers=layers, source="route", solver=solver)
+            value = float(network_objective(result.network(), X, y, beta))
+            if best is None or value < best[1]:  # an inexact solve can end above an earlier one
+                best = (result, value)
             new, ratio = _searched_groups(X, y - result.outputs(), result, groups, m1, beta, tol, add_per_round,
                                           seed + k)
             lower = None
@@ -377,8 +399,11 @@ def solve_route(
             if new is None and m1 == 1 and not stop_event.is_set():  # the branch and bound prices exactly
                 bound, _ = lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), bound_time / 4, tol, stop_event)
                 new = _bound_group(X, bound, groups, beta, tol)
+            time_left = time.perf_counter() - start + rounds[-1].seconds < time_limit
+            if new is None and not stop_event.is_set() and time_left:  # polish by Adam
+                new = _polished_groups(X, y, beta, result, groups, add_per_round, steps, seed + k, stop_event)
             if new is None:
-                stopped = "the search found no violating neuron"
+                stopped = "no better neuron found (search, branch and bound, Adam polish)" if time_left else "time limit"
                 break
             if time.perf_counter() - start + rounds[-1].seconds > time_limit or stop_event.is_set():
                 stopped = "time limit" if not stop_event.is_set() else "stopped"  # another solve would overrun
@@ -388,8 +413,9 @@ def solve_route(
         stopped = "interrupted"
     finally:
         bar.close()
-    if result is None:
+    if best is None:
         raise KeyboardInterrupt("the route was interrupted before its first solve finished")
+    result = best[0]
     net, upper = _best(result, X, y, beta)
     outputs = result.outputs()  # the convex solution's own residual gives the tightest bound
     if start_objectives and min(start_objectives) < upper:  # never end above a start
