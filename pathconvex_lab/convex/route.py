@@ -402,11 +402,14 @@ def solve_route(
             time_left = time.perf_counter() - start + rounds[-1].seconds < time_limit
             if new is None and not stop_event.is_set() and time_left:  # polish by Adam
                 new = _polished_groups(X, y, beta, result, groups, add_per_round, steps, seed + k, stop_event)
+            if stop_event.is_set():
+                stopped = "stopped"
+                break
             if new is None:
                 stopped = "no better neuron found (search, branch and bound, Adam polish)" if time_left else "time limit"
                 break
-            if time.perf_counter() - start + rounds[-1].seconds > time_limit or stop_event.is_set():
-                stopped = "time limit" if not stop_event.is_set() else "stopped"  # another solve would overrun
+            if time.perf_counter() - start + rounds[-1].seconds > time_limit:  # another solve would overrun
+                stopped = "time limit"
                 break
             groups = union_groups(groups, new, method="route")
     except KeyboardInterrupt:
