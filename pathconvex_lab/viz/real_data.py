@@ -48,10 +48,15 @@ def route_vs_adam_figure(histories: Sequence[Mapping[str, Sequence[float]]], lab
     _log_if_positive(ax, values)
     ax.set_xlabel("Adam step")
     ax.set_ylabel("objective ½‖f − y‖² + β R")
+    _legend_and_title(ax, title)
+    return fig
+
+
+def _legend_and_title(ax: Any, title: str) -> None:
+    """The legend outside the axes on the right (it never covers a curve) and a small title."""
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     if title:
         ax.set_title(title, fontsize=9)
-    return fig
 
 
 def bracket_figure(rounds: Sequence[Any], *, final_upper: float | None = None, final_lower: float | None = None,
@@ -83,9 +88,7 @@ def bracket_figure(rounds: Sequence[Any], *, final_upper: float | None = None, f
         ax.set_xticks(k)
     ax.set_xlabel("round (one convex solve each)")
     ax.set_ylabel("objective")
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-    if title:
-        ax.set_title(title, fontsize=9)
+    _legend_and_title(ax, title)
     return fig
 
 

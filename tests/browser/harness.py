@@ -403,3 +403,15 @@ def wait_for_change(getter: Callable[[], Any], before: Any, timeout: float = 60.
             return now
         time.sleep(interval)
     raise AssertionError(f"no change within {timeout:.0f} s; still {str(before)[:300]!r}")
+
+
+def wait_until(getter: Callable[[], str], predicate: Callable[[str], Any], timeout: float = 60.0) -> str:
+    """Poll ``getter()`` every 0.25 s until ``predicate`` holds for its value; return that value."""
+    deadline = time.monotonic() + timeout
+    value = getter()
+    while time.monotonic() < deadline:
+        value = getter()
+        if predicate(value):
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"condition not met within {timeout:.0f} s; last value {value[:300]!r}")

@@ -4,7 +4,6 @@ slider, trains live (the loss curve is redrawn) and stops on Stop, keeping the b
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 from harness import (
@@ -15,6 +14,7 @@ from harness import (
     open_and_run_all,
     slider_readout,
     wait_for_change,
+    wait_until,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -33,17 +33,6 @@ def _plot(page) -> str:
     return _dashboard(page).locator(".widget-output").first.inner_html()
 
 
-def _wait_until(getter, predicate, timeout: float = 60.0) -> str:
-    """Poll ``getter()`` until ``predicate`` holds for its value; return that value."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = getter()
-        if predicate(value):
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout:.0f} s; last value {value[:300]!r}")
-
-
 def test_training_dashboard_depth_train_and_stop(lab_page):
     open_and_run_all(lab_page, "06_deep_networks.ipynb", timeout=420)
     summary = _summary(lab_page)
@@ -51,7 +40,7 @@ def test_training_dashboard_depth_train_and_stop(lab_page):
 
     move_slider(lab_page, "depth L", steps=2)  # preview redraws a depth-4, then a depth-5 network
     assert slider_readout(lab_page, "depth L") == "5"
-    summary = _wait_until(lambda: _summary(lab_page), lambda text: "depth=5" in text)
+    summary = wait_until(lambda: _summary(lab_page), lambda text: "depth=5" in text)
 
     drag_slider(lab_page, "steps", fraction=1.0)  # 10000 steps: long enough to press Stop
     assert slider_readout(lab_page, "steps") == "10000"

@@ -4,10 +4,15 @@ route dashboard runs on Run and its status line ends with a bracket verdict."""
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
-from harness import assert_notebook_clean, click_button, open_and_run_all, wait_for_change
+from harness import (
+    assert_notebook_clean,
+    click_button,
+    open_and_run_all,
+    wait_for_change,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -20,18 +25,6 @@ def _dashboard(page):
 
 def _status(page) -> str:
     return _dashboard(page).locator(".widget-html").first.inner_text()
-
-
-def _wait_until(getter, predicate, timeout: float = 60.0) -> str:
-    """Poll ``getter()`` until ``predicate`` holds for its value; return that value."""
-    deadline = time.monotonic() + timeout
-    value = getter()
-    while time.monotonic() < deadline:
-        value = getter()
-        if predicate(value):
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout:.0f} s; last value {value[:300]!r}")
 
 
 def test_route_dashboard_runs_to_a_verdict(lab_page):
@@ -50,12 +43,12 @@ def test_route_dashboard_runs_to_a_verdict(lab_page):
     assert "press Run" in status
     click_button(lab_page, "Run", settle_kernel=False)
     wait_for_change(lambda: _status(lab_page), status, timeout=60)
-    final = _wait_until(lambda: _status(lab_page),
+    final = wait_until(lambda: _status(lab_page),
                         lambda text: "p* in [" in text or "certified optimal" in text or "error:" in text, timeout=180)
     assert "error:" not in final, final
     assert _dashboard(lab_page).locator(".widget-output img").count() >= 1, "no bracket figure in the dashboard"
     stop = _dashboard(lab_page).locator("button.widget-button", has_text="Stop")
-    _wait_until(lambda: "yes" if stop.is_disabled() else "", bool, timeout=30)
+    wait_until(lambda: "yes" if stop.is_disabled() else "", bool, timeout=30)
     errors = [t for t in lab_page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.startswith("error:")]
     assert not errors, errors
     assert_notebook_clean(lab_page)
