@@ -455,15 +455,28 @@ def _pack_columns(B: np.ndarray) -> np.ndarray:
 
 
 # ----------------------------------------------------------------------------- LP reference method
+#: Methods of scipy's HiGHS tried in turn when one ends in a status other than optimal or infeasible.
+_LINPROG_METHODS = ("highs", "highs-ds", "highs-ipm")
+
+
 def _strict_point(M: np.ndarray) -> np.ndarray | None:
-    """A point ``z`` with ``M z >= 1`` (i.e. ``M z > 0`` up to scale), or None if none exists."""
-    res = linprog(np.zeros(M.shape[1]), A_ub=-M, b_ub=-np.ones(M.shape[0]),
-                  bounds=[(None, None)] * M.shape[1], method="highs")
-    if res.status == 0:
-        return res.x
-    if res.status == 2:
-        return None
-    raise SolverError(f"HiGHS (scipy.optimize.linprog) failed on a feasibility LP: status {res.status}, {res.message}")
+    """A point ``z`` with ``M z >= 1`` (i.e. ``M z > 0`` up to scale), or None if none exists.
+
+    HiGHS can end a feasibility LP in a status that decides nothing ("Unknown", an iteration
+    limit, a numerical failure); each of its methods is then tried in turn, and a point is
+    accepted only after checking ``M z > 0`` here. Raises SolverError naming every status.
+    """
+    tried = []
+    for method in _LINPROG_METHODS:
+        res = linprog(np.zeros(M.shape[1]), A_ub=-M, b_ub=-np.ones(M.shape[0]),
+                      bounds=[(None, None)] * M.shape[1], method=method)
+        if res.status == 0 and np.all(M @ res.x > 0):
+            return res.x
+        if res.status == 2:
+            return None
+        tried.append(f"{method}: status {res.status}, {res.message}")
+    raise SolverError("HiGHS (scipy.optimize.linprog) failed on a feasibility LP with every method: "
+                      + "; ".join(tried))
 
 
 def _lp_dfs(F: np.ndarray, G: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -875,21 +888,57 @@ class _FeasibilityLP:
         self._highs.setOptionValue("presolve", "off")
         self._highs.passModel(lp)
         self._offset = len(G)
+        self._G, self._F = G, F
+        self._signs: dict[int, float] = {}
 
     def set_sign(self, i: int, sign: bool | None) -> None:
         """Constrain ``F_i z >= 1`` (True), ``<= -1`` (False) or nothing (None)."""
         lo, hi = (-self._inf, self._inf) if sign is None else ((1.0, self._inf) if sign else (-self._inf, -1.0))
         self._highs.changeRowBounds(self._offset + i, lo, hi)
+        if sign is None:
+            self._signs.pop(i, None)
+        else:
+            self._signs[i] = 1.0 if sign else -1.0
 
     def point(self) -> np.ndarray | None:
-        """A feasible point, or None when the LP is infeasible."""
-        self._highs.run()
-        status = self._highs.getModelStatus()
-        if status == self._optimal:
-            return np.array(self._highs.getSolution().col_value)
-        if status == self._infeasible:
-            return None
-        raise SolverError(f"HiGHS failed on a feasibility LP: {self._highs.modelStatusToString(status)}")
+        """A feasible point, or None when the LP is infeasible.
+
+        The warm re-solve is tried first. HiGHS (1.16) sometimes ends a warm re-solve in
+        "Unknown" after zero iterations, so any status that decides nothing is retried cold
+        (basis cleared), then with presolve on, then by :func:`_strict_point` on a fresh model.
+        A returned point is checked to satisfy the constraints strictly.
+        """
+        statuses = []
+        for retry in ("warm", "cold", "presolve"):
+            if retry == "cold":
+                self._highs.clearSolver()
+            elif retry == "presolve":
+                self._highs.clearSolver()
+                self._highs.setOptionValue("presolve", "on")
+            self._highs.run()
+            if retry == "presolve":
+                self._highs.setOptionValue("presolve", "off")
+            status = self._highs.getModelStatus()
+            if status == self._infeasible:
+                return None
+            if status == self._optimal:
+                z = np.array(self._highs.getSolution().col_value)
+                if self._satisfied(z):
+                    return z
+            statuses.append(f"{retry}: {self._highs.modelStatusToString(status)}")
+        try:
+            return _strict_point(self._active_rows())
+        except SolverError as exc:
+            raise SolverError(f"HiGHS failed on a feasibility LP ({'; '.join(statuses)}); {exc}") from exc
+
+    def _active_rows(self) -> np.ndarray:
+        """The constraints now set, as rows ``M`` of ``M z >= 1``."""
+        rows = [self._G] + [s * self._F[i:i + 1] for i, s in self._signs.items()]
+        return np.vstack(rows)
+
+    def _satisfied(self, z: np.ndarray) -> bool:
+        """Whether ``z`` meets every constraint now set strictly (``> 0``)."""
+        return bool(np.all(self._active_rows() @ z > 0))
 
 
 def _cone_sign_patterns(F: np.ndarray, G: np.ndarray, z0: np.ndarray) -> tuple[list, list]:

@@ -321,3 +321,91 @@ def test_group_size_refusal_and_sampled_patterns_input():
     g = ar.enumerate_groups(X, 1, patterns=sampled)
     assert not g.exact and g.count == int(sampled.patterns.any(axis=0).sum())
     assert math.comb(58 + 1, 2) - 1 == ar.estimate_group_count(58, 2)
+
+
+# ----------------------------------------------------------------------------- LP solver faults
+@pytest.mark.slow
+@pytest.mark.parametrize("seed", [1, 8, 9])
+def test_groups_of_gaussian_plane_data_where_warm_highs_says_unknown(seed):
+    """Warm re-solves of HiGHS 1.16 end in "Unknown" on these data sets; the count is the
+    one every other seed of the family gives (16,098 +- 150) and every group is realized."""
+    X = data.add_bias(np.random.default_rng(seed).standard_normal((8, 2)))
+    g = ar.enumerate_groups(X, 2)
+    assert g.exact and 15_900 < g.count < 16_300
+    assert_groups_realized(X, g)
+    assert group_set(ar.sample_groups(X, 2, 3000, seed=seed)) <= group_set(g)
+
+
+class _UnluckyHighs:
+    """Wraps a HiGHS model so that every other run reports "Unknown" (what HiGHS 1.16 does
+    now and then after a warm start), to drive the enumeration through its retries."""
+
+    def __init__(self, inner):
+        self._inner, self._runs = inner, 0
+
+    def run(self):
+        self._runs += 1
+        return self._inner.run()
+
+    def getModelStatus(self):
+        import highspy
+        if self._runs % 2:
+            return highspy.HighsModelStatus.kUnknown
+        return self._inner.getModelStatus()
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+def test_group_enumeration_survives_undecided_lp_statuses(monkeypatch):
+    X = DEGENERATE_5
+    expected = group_set(ar.enumerate_groups(X, 2))
+    original = ar._FeasibilityLP.__init__
+
+    def unlucky_init(self, G, F):
+        original(self, G, F)
+        self._highs = _UnluckyHighs(self._highs)
+
+    monkeypatch.setattr(ar._FeasibilityLP, "__init__", unlucky_init)
+    g = ar.enumerate_groups(X, 2)
+    assert group_set(g) == expected
+    assert_groups_realized(X, g)
+
+
+def test_reference_lp_tries_every_highs_method(monkeypatch):
+    calls = []
+    real = ar.linprog
+
+    def flaky(*args, method, **kwargs):
+        calls.append(method)
+        res = real(*args, method=method, **kwargs)
+        if method == "highs":
+            res.status, res.message = 4, "numerical difficulties (simulated)"
+        return res
+
+    monkeypatch.setattr(ar, "linprog", flaky)
+    assert ar._strict_point(np.array([[1.0, 0.0], [0.0, 1.0]])) is not None
+    assert calls[:2] == ["highs", "highs-ds"]
+    monkeypatch.setattr(ar, "linprog", lambda *a, method, **k: type("R", (), {"status": 4, "message": "stuck"})())
+    from pathconvex_lab.errors import SolverError
+    with pytest.raises(SolverError, match="highs-ipm: status 4"):
+        ar._strict_point(np.array([[1.0, 0.0]]))
+
+
+gaussian_or_integer_plane = st.tuples(st.integers(3, 5), st.integers(0, 2**31 - 1), st.booleans())
+
+
+@pytest.mark.slow
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(gaussian_or_integer_plane)
+def test_exact_three_layer_groups_on_200_random_small_data_sets(case):
+    """Gaussian points in the plane (plus bias), or integer ones in {-2..2}^2 with repeats,
+    collinear triples and zero rows: every group realized, a sample of groups inside."""
+    n, seed, integer = case
+    rng = np.random.default_rng(seed)
+    pts = rng.integers(-2, 3, size=(n, 2)).astype(float) if integer else rng.standard_normal((n, 2))
+    X = data.add_bias(pts)
+    g = ar.enumerate_groups(X, 2)
+    assert g.exact
+    assert_groups_realized(X, g)
+    assert group_set(ar.sample_groups(X, 2, 400, seed=seed)) <= group_set(g)
