@@ -31,11 +31,16 @@ class SolverFallbackWarning(RuntimeWarning):
     """A solver failed and another backend was used instead."""
 
 
+class InconsistentBoundWarning(RuntimeWarning):
+    """A lower bound came out above an objective that a network attains: it was discarded."""
+
+
 class IncompletePatternsWarning(UserWarning):
     """A sampled pattern or group set is (probably) incomplete: results are bounds, not optima."""
 
 
 __all__ = [
+    "InconsistentBoundWarning",
     "PathconvexError",
     "InputError",
     "ProblemTooLargeError",

@@ -64,7 +64,7 @@ def resolve_m1(layers: Any, m1: Any) -> int:
 
 def compute_beta_max(
     X: Any, y: Any, layers: int = 3, m1: int | None = None, groups: Any = "exact", *, seed: Any = 0,
-    support: str = "socp",
+    support: str = "projection",
 ) -> float:
     """``beta_max = sigma_A(y)``: the smallest ``beta`` at which the zero network is optimal.
 
@@ -555,7 +555,7 @@ def regularization_path(
     max_rounds: int = 20,
     add_per_round: int = 50,
     drop_tol: float = ACTIVE_RTOL,
-    support: str = "socp",
+    support: str = "projection",
     min_ratio: float = 1e-2,
     cache: bool | str = True,
     progress: bool = False,

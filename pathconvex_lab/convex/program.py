@@ -288,6 +288,16 @@ def run_cvxpy(problem: Any, order: tuple[str, ...], verbose: bool = False) -> tu
     raise SolverError("every solver failed: " + "; ".join(tried))
 
 
+#: Scales of X (largest row norm) and y (largest |y_i|) that the conic solver takes as they are.
+UNIT_RANGE = (1 / 16, 16.0)
+
+
+def _unit_scale(size: float) -> float:
+    """The factor a data set of this ``size`` is divided by before a conic solve: ``size``
+    itself (0 for zero data), or 1 within :data:`UNIT_RANGE`."""
+    return 1.0 if UNIT_RANGE[0] <= size <= UNIT_RANGE[1] else size
+
+
 def solve_group_program_cvxpy(
     X: np.ndarray,
     y: np.ndarray,
@@ -302,15 +312,27 @@ def solve_group_program_cvxpy(
     """Solve the group program with cvxpy; returns the same keys as the torch solver:
     ``V (2, G, d, m1)``, ``objective`` (recomputed in float64 from ``V``), ``status``,
     ``solver``, ``gap`` (NaN: conic solvers do not expose it), ``violation``, ``iterations``,
-    ``seconds`` ({"build", "solve"})."""
+    ``seconds`` ({"build", "solve"}).
+
+    The conic solver sees the problem at unit scale, as the torch solver does: with
+    ``a = max_i ||x_i||`` and ``b = max_i |y_i|`` (each taken as 1 when it already lies within
+    ``UNIT_RANGE``), it solves ``X / a``, ``y / b`` and ``beta / (a b)``, whose blocks times
+    ``b / a`` solve the original (the objective scales by ``b^2``), so its absolute tolerances
+    do not decide the answer for tiny or huge data.
+    """
     n, d = X.shape
-    m1 = D1.shape[1]
+    G, m1 = D1.shape[:2]
     t0 = time.perf_counter()
-    problem, W = build_cvxpy_problem(X, y, beta, D1, sigma, D2)
-    t1 = time.perf_counter()
-    used, status, iterations = run_cvxpy(problem, cvxpy_order(solver), verbose)
+    a, b = _unit_scale(float(np.linalg.norm(X, axis=1).max(initial=0.0))), _unit_scale(float(np.abs(y).max(initial=0.0)))
+    if a == 0.0 or b == 0.0:  # the zero network is optimal
+        V = np.zeros((2, G, d, m1))
+        used, status, iterations, t1 = "none (zero data)", "optimal", 0, time.perf_counter()
+    else:
+        problem, W = build_cvxpy_problem(X / a, y / b, beta / (a * b), D1, sigma, D2)
+        t1 = time.perf_counter()
+        used, status, iterations = run_cvxpy(problem, cvxpy_order(solver), verbose)
+        V = blocks_from_columns(np.asarray(W.value, dtype=np.float64), d, m1) * (b / a)
     t2 = time.perf_counter()
-    V = blocks_from_columns(np.asarray(W.value, dtype=np.float64), d, m1)
     return {
         "V": V,
         "objective": program_objective(X, y, beta, D1, sigma, D2, V),

@@ -131,7 +131,7 @@ class ConvexResult:
         objective = float(0.5 * np.sum((sub.outputs() - self.y) ** 2) + self.beta * sub.penalty)
         return replace(sub, objective=objective, seconds={**self.seconds, "prune": groups.seconds})
 
-    def certificate(self, groups: Any = None, *, tol: float = GAP_TOL, support: str = "socp", seed: Any = 0) -> Certificate:
+    def certificate(self, groups: Any = None, *, tol: float = GAP_TOL, support: str = "projection", seed: Any = 0) -> Certificate:
         """Certificate (MATH §3.7) of this solution over ``groups`` (default: :attr:`pool`,
         the group set it was solved on; pass ``"exact"`` or a larger set to check more)."""
         from .groups import resolve_groups

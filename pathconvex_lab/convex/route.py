@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_int, check_positive
-from ..errors import ProblemTooLargeError, SolverError, SolverFallbackWarning
+from ..errors import InconsistentBoundWarning, ProblemTooLargeError, SolverError, SolverFallbackWarning
 from .certificate import certify_outputs, dual_lower_bound
 from .groups import group_keys, network_weights, subset_groups, union_groups
 from .pricing import (
@@ -55,6 +55,8 @@ PRUNE_MAX_SIZE = 100_000
 SLOW_BOUND_RANK = 6
 #: Default relative gap at which the route calls a result certified.
 ROUTE_TOL = 1e-6
+#: Relative amount by which a lower bound may exceed the attained objective through rounding alone.
+BOUND_SLACK = 1e-9
 
 
 def status_words(lower: float | None, upper: float, certified: bool) -> str:
@@ -445,7 +447,15 @@ def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: i
 def _finish(upper: float, lower: float | None, tol: float, route: str, beta: float, layers: int, m1: int,
             result: ConvexResult, net: Any, starts: list[float], rounds: list[RouteRound] | tuple,
             bound: PricingBound | None, stopped: str, start: float) -> RouteResult:
-    """Assemble the result: the bracket, its gap, the verdict words."""
+    """Assemble the result: the bracket, its gap, the verdict words.
+
+    A lower bound above the attained ``upper`` by more than rounding (``BOUND_SLACK``, relative)
+    proves that some computation was wrong: it is dropped with a warning, never clipped into a
+    zero gap."""
+    if lower is not None and lower > upper + BOUND_SLACK * abs(upper):
+        warnings.warn(f"the lower bound {lower:.10g} exceeds the objective {upper:.10g} that the returned network "
+                      "attains; it is discarded and nothing is certified", InconsistentBoundWarning, stacklevel=3)
+        lower = None
     lower = None if lower is None else min(lower, upper)
     gap = relative_gap(lower, upper)
     certified = gap is not None and gap <= tol
