@@ -3,7 +3,9 @@
 
 The folder is ``$PATHCONVEX_CACHE`` when set, else ``$XDG_CACHE_HOME/pathconvex_lab`` (default
 ``~/.cache/pathconvex_lab``). Everything in it can be recomputed: deleting it (or calling
-:func:`clear`) loses nothing but time. A damaged or partly written entry reads as a miss.
+:func:`clear`) loses nothing but time. A damaged, partly written, foreign or edited entry
+reads as a miss: every entry carries a SHA-256 checksum of its arrays and metadata, checked on
+load. Temporary files left by a writer that was killed are removed by the next save.
 
 >>> key = hash_inputs(np.arange(3.0), name="demo")
 >>> save("paths", key, {"x": np.arange(3.0)}, {"note": "demo"})      # doctest: +SKIP
@@ -19,6 +21,8 @@ import os
 import re
 import shutil
 import tempfile
+import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +33,10 @@ from .errors import InputError
 #: Environment variable naming the cache folder.
 ENV_VAR = "PATHCONVEX_CACHE"
 _NAME = re.compile(r"^[A-Za-z0-9_.-]+$")
+#: Metadata key holding an entry's checksum.
+CHECKSUM_KEY = "_sha256"
+#: Age in seconds after which a temporary file in the cache is a leftover of a killed writer.
+STALE_TMP_SECONDS = 3600.0
 
 
 def cache_dir() -> Path:
@@ -81,21 +89,43 @@ def _paths(kind: str, key: str) -> tuple[Path, Path]:
     return folder / f"{key}.npz", folder / f"{key}.json"
 
 
+def _checksum(arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> str:
+    """SHA-256 of the arrays (names, dtypes, shapes, bytes) and the metadata (canonical JSON)."""
+    h = hashlib.sha256()
+    _feed(h, {name: np.asarray(arr) for name, arr in arrays.items()})
+    h.update(json.dumps(meta, sort_keys=True, allow_nan=True).encode())
+    return h.hexdigest()
+
+
+def _remove_stale_temporaries(folder: Path) -> None:
+    """Delete ``.tmp-*`` files older than :data:`STALE_TMP_SECONDS` (left by a killed writer)."""
+    now = time.time()
+    for tmp in folder.glob(".tmp-*"):
+        try:
+            if now - tmp.stat().st_mtime > STALE_TMP_SECONDS:
+                tmp.unlink()
+        except OSError:
+            pass
+
+
 def save(kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any]) -> Path | None:
-    """Write ``arrays`` (numeric/bool numpy arrays) and ``meta`` (JSON-serializable) under
-    ``<cache>/<kind>/<key>``. Files are written to temporaries and renamed, so readers never see
-    a partial entry. Returns the ``.npz`` path, or None when the folder is not writable (the
-    cache is an optimisation: failing to write it is not an error)."""
+    """Write ``arrays`` (numeric/bool numpy arrays) and ``meta`` (a JSON-serializable dict) under
+    ``<cache>/<kind>/<key>``, with a checksum of both. Files are written to temporaries and
+    renamed, so readers never see a partial entry. Returns the ``.npz`` path, or None when the
+    folder is not writable (the cache is an optimisation: failing to write it is not an error)."""
     npz, js = _paths(kind, key)
+    if not isinstance(meta, dict) or CHECKSUM_KEY in meta:
+        raise InputError(f"meta must be a dict without the key {CHECKSUM_KEY!r}; got {type(meta).__name__}")
     clean = {}
     for name, arr in arrays.items():
         arr = np.asarray(arr)
         if arr.dtype == object:
             raise InputError(f"cache arrays must be numeric or bool (no pickling); {name!r} has dtype object")
         clean[name] = arr
-    text = json.dumps(meta, allow_nan=True)
+    text = json.dumps({**meta, CHECKSUM_KEY: _checksum(clean, meta)}, allow_nan=True)
     try:
         npz.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_temporaries(npz.parent)
         for target, write in ((npz, lambda f: np.savez(f, **clean)), (js, lambda f: f.write(text.encode()))):
             fd, tmp = tempfile.mkstemp(dir=npz.parent, prefix=".tmp-", suffix=target.suffix)
             try:
@@ -111,13 +141,20 @@ def save(kind: str, key: str, arrays: dict[str, np.ndarray], meta: dict[str, Any
 
 
 def load(kind: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | None:
-    """The ``(arrays, meta)`` saved under ``kind``/``key``, or None (missing or unreadable entry)."""
+    """The ``(arrays, meta)`` saved under ``kind``/``key``, or None: missing, unreadable
+    (truncated, not a zip, not JSON), metadata that is not a dict, or a checksum that does not
+    match (an edited or foreign entry)."""
     npz, js = _paths(kind, key)
     try:
         meta = json.loads(js.read_text())
         with np.load(npz, allow_pickle=False) as data:
             arrays = {name: data[name] for name in data.files}
-    except (OSError, ValueError, KeyError, EOFError):
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, UnicodeDecodeError):
+        return None
+    if not isinstance(meta, dict):
+        return None
+    stored = meta.pop(CHECKSUM_KEY, None)
+    if stored != _checksum(arrays, meta):
         return None
     return arrays, meta
 
@@ -128,4 +165,4 @@ def clear(kind: str | None = None) -> None:
     shutil.rmtree(target, ignore_errors=True)
 
 
-__all__ = ["cache_dir", "hash_inputs", "save", "load", "clear", "ENV_VAR"]
+__all__ = ["cache_dir", "hash_inputs", "save", "load", "clear", "ENV_VAR", "CHECKSUM_KEY"]

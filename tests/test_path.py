@@ -5,6 +5,7 @@ against a fresh solve."""
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -299,3 +300,62 @@ def test_cache_module(private_cache):
     assert cache.load("demo", "0" * 32) is None
     cache.clear("demo")
     assert cache.load("demo", key) is None
+
+
+def _stored_entry(private_cache, key):
+    folder = private_cache / cpath.CACHE_KIND
+    return folder / f"{key}.npz", folder / f"{key}.json"
+
+
+@pytest.mark.parametrize("damage", ["truncated npz", "json list", "json garbage", "edited value", "wrong shapes",
+                                    "checksum removed"])
+def test_damaged_foreign_or_edited_entries_are_a_miss_never_a_crash(private_cache, damage):
+    X, y = data.ds3(6)
+    first = regularization_path(X, y, [0.1, 0.3], layers=2)
+    cpath.clear_memory_cache()
+    npz, js = _stored_entry(private_cache, first.key)
+    if damage == "truncated npz":
+        npz.write_bytes(npz.read_bytes()[: npz.stat().st_size // 2])
+    elif damage == "json list":
+        js.write_text("[1, 2, 3]")
+    elif damage == "json garbage":
+        js.write_bytes(b"\xff\xfe{")
+    elif damage in ("edited value", "wrong shapes"):
+        with np.load(npz, allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        if damage == "edited value":
+            arrays["objectives"] = arrays["objectives"] * 0.5  # a forged, better objective
+        else:
+            arrays = {name: a.reshape(-1)[:1] for name, a in arrays.items()}
+        np.savez(npz, **arrays)
+    else:
+        meta = json.loads(js.read_text())
+        meta.pop(cache.CHECKSUM_KEY)
+        js.write_text(json.dumps(meta))
+    again = regularization_path(X, y, [0.1, 0.3], layers=2)
+    assert not again.cached
+    np.testing.assert_allclose(again.objectives, first.objectives, rtol=1e-9)
+    cpath.clear_memory_cache()
+    assert regularization_path(X, y, [0.1, 0.3], layers=2).cached  # rewritten whole
+
+
+def test_a_foreign_entry_with_a_valid_checksum_but_wrong_shapes_is_a_miss(private_cache):
+    X, y = data.ds3(6)
+    first = regularization_path(X, y, [0.1], layers=2)
+    cpath.clear_memory_cache()
+    arrays, meta = cache.load(cpath.CACHE_KIND, first.key)
+    cache.save(cpath.CACHE_KIND, first.key, {name: a.reshape(-1)[:1] for name, a in arrays.items()}, meta)
+    again = regularization_path(X, y, [0.1], layers=2)
+    assert not again.cached and again.objectives[0] == pytest.approx(first.objectives[0], rel=1e-9)
+
+
+def test_temporaries_of_a_killed_writer_are_removed_by_the_next_save(private_cache):
+    folder = private_cache / "demo"
+    folder.mkdir(parents=True)
+    orphan, fresh = folder / ".tmp-abc.npz", folder / ".tmp-def.npz"
+    orphan.write_bytes(b"partial")
+    fresh.write_bytes(b"being written now")
+    old = orphan.stat().st_mtime - 2 * cache.STALE_TMP_SECONDS
+    os.utime(orphan, (old, old))
+    cache.save("demo", "k", {"a": np.zeros(2)}, {})
+    assert not orphan.exists() and fresh.exists()  # another writer's live temporary is kept

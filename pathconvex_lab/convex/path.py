@@ -316,7 +316,34 @@ class RegularizationPath:
         if meta.get("format") != PATH_FORMAT:
             raise InputError(f"cached path has format {meta.get('format')}, expected {PATH_FORMAT}")
         scalars = {name: meta[name] for name in cls._SCALARS}
+        _check_layout(arrays, scalars)
         return cls(**{**arrays, **scalars, "cached": True})
+
+
+_PER_BETA = ("betas", "objectives", "network_objectives", "lower_bounds", "ratios", "rel_gaps", "certified",
+             "rounds", "working", "seconds")
+
+
+def _check_layout(arrays: dict[str, np.ndarray], scalars: dict[str, Any]) -> None:
+    """Raise InputError unless stored path arrays fit together: ``(B,)`` per-beta records,
+    ``group_norms (B, 2, num_groups)`` (both output signs), ``offsets (B + 1,)`` rising from 0 to the ``K`` rows of
+    ``weights (K, d, m1)``, ``sigma (K, m1)``, ``signs (K,)`` and ``subnet_ids (K,)``, and
+    ``X (n, d)``, ``y (n,)``."""
+    try:
+        B = arrays["betas"].shape[0]
+        K = arrays["weights"].shape[0]
+        X, y, offsets = arrays["X"], arrays["y"], arrays["offsets"]
+        n, d = X.shape
+        m1 = int(scalars["m1"])
+        ok = (all(arrays[name].shape == (B,) for name in _PER_BETA)
+              and arrays["group_norms"].shape == (B, 2, int(scalars["num_groups"]))
+              and offsets.shape == (B + 1,) and offsets[0] == 0 and offsets[-1] == K and np.all(np.diff(offsets) >= 0)
+              and arrays["weights"].shape == (K, d, m1) and arrays["sigma"].shape == (K, m1)
+              and arrays["signs"].shape == (K,) and arrays["subnet_ids"].shape[0] == K and y.shape == (n,))
+    except (KeyError, ValueError, IndexError, TypeError, AttributeError):
+        ok = False
+    if not ok:
+        raise InputError("the stored path's arrays do not fit together (a damaged or foreign cache entry)")
 
 
 # --------------------------------------------------------------------------- nonconvex comparison
@@ -605,7 +632,7 @@ def regularization_path(
         if stored is not None:
             try:
                 path = RegularizationPath.from_arrays(*stored)
-            except (InputError, KeyError, TypeError):
+            except (InputError, KeyError, TypeError, ValueError, IndexError):  # a foreign entry: a miss
                 path = None
             if path is not None:
                 _remember(path)
