@@ -1,5 +1,5 @@
 """``python -m pathconvex_lab`` runs the command-line interface."""
 
-from .cli import main
+from .cli import entry
 
-raise SystemExit(main())
+raise SystemExit(entry())

@@ -20,12 +20,23 @@ def _describe(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
+def _refuse_complex_or_bool(value: Any, name: str) -> None:
+    """Raise InputError for complex data (the imaginary part would be dropped silently) and for
+    a bare bool (``True`` is not the number 1 here)."""
+    if isinstance(value, bool):
+        raise InputError(f"{name} must be numeric; got the bool {value}")
+    kind = np.asarray(value).dtype.kind if not isinstance(value, (str, bytes)) else "U"
+    if kind == "c":
+        raise InputError(f"{name} must be real; got complex values (the imaginary part would be lost)")
+
+
 def check_matrix(X: Any, name: str = "X", *, min_rows: int = 1, min_cols: int = 1) -> np.ndarray:
     """Return ``X`` as a finite float64 array of shape ``(n, d)``.
 
-    Raises InputError for non-numeric data, a wrong number of dimensions, too few
-    rows/columns, or NaN/inf entries (the message gives the first bad position).
+    Raises InputError for non-numeric, boolean or complex data, a wrong number of dimensions,
+    too few rows/columns, or NaN/inf entries (the message gives the first bad position).
     """
+    _refuse_complex_or_bool(X, name)
     try:
         arr = np.asarray(X, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -45,6 +56,7 @@ def check_matrix(X: Any, name: str = "X", *, min_rows: int = 1, min_cols: int = 
 
 def check_targets(y: Any, n: int, name: str = "y", *, allow_2d: bool = False) -> np.ndarray:
     """Return ``y`` as a finite float64 array of shape ``(n,)`` (or ``(n, c)`` if ``allow_2d``)."""
+    _refuse_complex_or_bool(y, name)
     try:
         arr = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -222,18 +222,29 @@ def load(name: str, *, features: int | None = None, bias: bool = True) -> tuple[
     return (add_bias(X) if bias and not has_bias else X), y
 
 
+#: Largest CSV file :func:`load_csv` reads (bytes), checked before reading.
+MAX_CSV_BYTES = 200_000_000
+
+
 def load_csv(path: str | os.PathLike, *, bias: bool = True, target: str = "y") -> tuple[np.ndarray, np.ndarray]:
     """Read a CSV with a header row: column ``target`` is ``y``, every other column a feature.
 
     Appends a bias column unless ``bias=False``. Returns ``X (n, d)``, ``y (n,)``.
-    Raises InputError (one line) for a missing file, no header/target, non-numeric or
-    non-finite values.
+    Raises InputError (one line) for a missing file, a file over :data:`MAX_CSV_BYTES` (checked
+    before reading), no header/target, repeated column names, non-numeric or non-finite values.
+    A UTF-8 byte-order mark before the header is accepted.
     """
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise InputError(f"path must be a file path (str or os.PathLike); got {type(path).__name__}")
     path = os.fspath(path)
     if not os.path.isfile(path):
         raise InputError(f"data file not found: {path}")
+    size = os.path.getsize(path)
+    if size > MAX_CSV_BYTES:
+        raise InputError(f"{path}: {size / 1e6:.0f} MB is more than the {MAX_CSV_BYTES / 1e6:.0f} MB a CSV may have "
+                         "here; subsample it first (every method here is at least quadratic in the rows)")
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
+        with open(path, newline="", encoding="utf-8-sig") as fh:  # -sig: a leading byte-order mark is dropped
             rows = list(csv.reader(fh))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"cannot read CSV {path}: {exc}") from None
@@ -245,6 +256,9 @@ def load_csv(path: str | os.PathLike, *, bias: bool = True, target: str = "y") -
         raise InputError(f"{path}: no target column {target!r} in header {header}")
     if len(header) < 2:
         raise InputError(f"{path}: expected at least one feature column besides {target!r}")
+    repeated = sorted({h for h in header if header.count(h) > 1})
+    if repeated:
+        raise InputError(f"{path}: the header repeats the column name(s) {repeated}; each column needs its own name")
     values = np.empty((len(rows) - 1, len(header)))
     for i, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):

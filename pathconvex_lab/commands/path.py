@@ -12,6 +12,7 @@ sphere. Paths are cached on disk (``$PATHCONVEX_CACHE``); ``--no-cache`` solves 
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 
 import numpy as np
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> dict:
     """Solve the path; returns the summary dict (lists in the order of ``--betas``)."""
     from ..convex.path import regularization_path, resolve_m1
     from ..convex.program import check_solver
-    from ..convex.route import lower_bound_over_all_groups, relative_gap, status_words
+    from ..convex.route import consistent_lower, lower_bound_over_all_groups, relative_gap, status_words
 
     start = time.perf_counter()
     betas = _betas_arg(args.betas)
@@ -90,21 +91,27 @@ def run(args: argparse.Namespace) -> dict:
         raise ProblemTooLargeError(
             f"--groups exact: {str(exc).split(': ', 1)[0]}; use --groups auto (the default), --groups N "
             "(N random draws) or fewer rows") from None
-    order = [int(np.searchsorted(path.betas, b)) for b in betas]  # path.betas is the sorted unique list
+    solved = [b for b in betas if np.any(path.betas == b)]  # all of them unless Ctrl-C stopped the path
+    order = [int(np.searchsorted(path.betas, b)) for b in solved]  # path.betas is the sorted unique list
     uppers = [float(v) for v in path.network_objectives]
     if path.exact_groups:
-        lowers = [min(float(v), u) for v, u in zip(path.lower_bounds, uppers)]
+        raw = [float(v) for v in path.lower_bounds]
     else:  # a certificate over some groups bounds nothing else: bound over all groups
-        lowers = [min(lower_bound_over_all_groups(X, y, b, m1, path.network(i).predict(X), time_limit / (4 * len(uppers)))[1], u)
-                  for i, (b, u) in enumerate(zip(path.betas, uppers))]
+        raw = [lower_bound_over_all_groups(X, y, b, m1, path.network(i).predict(X), time_limit / (4 * len(uppers)))[1]
+               for i, b in enumerate(path.betas)]
+    lowers = [consistent_lower(low, up) for low, up in zip(raw, uppers)]
     gaps = [relative_gap(low, up) for low, up in zip(lowers, uppers)]
     certified = [g is not None and g <= GAP_TOL for g in gaps]
 
     def pick(values: list) -> list:
         return [values[i] for i in order]
 
+    if not path.complete:
+        sys.stderr.write(f"interrupted: {len(solved)} of {len(betas)} betas solved; printing those\n")
     return {
-        "betas": betas,
+        "betas": solved,
+        "interrupted": not path.complete,
+        "unsolved_betas": [b for b in betas if b not in solved],
         "objectives": pick(path.objectives.tolist()),
         "network_objectives": pick(uppers),
         "upper_bounds": pick(uppers),

@@ -55,6 +55,8 @@ PRUNE_MAX_SIZE = 100_000
 SLOW_BOUND_RANK = 6
 #: Default relative gap at which the route calls a result certified.
 ROUTE_TOL = 1e-6
+#: Seconds of branch and bound that a stopped or interrupted route still spends on its bracket.
+STOPPED_BOUND_SECONDS = 0.5
 #: Relative amount by which a lower bound may exceed the attained objective through rounding alone.
 BOUND_SLACK = 1e-9
 
@@ -203,7 +205,9 @@ def _trained_starts(X: np.ndarray, y: np.ndarray, beta: float, m1: int, layers: 
                     progress=False, seed=seed + k, stop_event=stop_event)
         nets.append(run.net)
         objectives.append(float(run.best_objective))
-        if run.stopped:
+        if run.stopped:  # a stop request or Ctrl-C (which train absorbs): the route stops too
+            if stop_event is not None:
+                stop_event.set()
             break
     return nets, objectives
 
@@ -427,6 +431,9 @@ def solve_route(
         i = int(np.argmin(start_objectives))
         net, upper = nets[i], start_objectives[i]
         outputs = net.predict(X)
+    if stopped in ("stopped", "interrupted"):  # asked to stop: a short bound, valid all the same
+        bound_time = min(bound_time, STOPPED_BOUND_SECONDS)
+        stop_event = threading.Event()
     bound, lower = lower_bound_over_all_groups(X, y, beta, m1, outputs, bound_time, tol, stop_event)
     return _finish(upper, lower, tol, "trained+grown, search pricing, branch-and-bound bound", beta, layers, m1,
                    result, net, start_objectives, rounds, bound, stopped, start)
@@ -447,21 +454,27 @@ def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: i
 def _finish(upper: float, lower: float | None, tol: float, route: str, beta: float, layers: int, m1: int,
             result: ConvexResult, net: Any, starts: list[float], rounds: list[RouteRound] | tuple,
             bound: PricingBound | None, stopped: str, start: float) -> RouteResult:
-    """Assemble the result: the bracket, its gap, the verdict words.
-
-    A lower bound above the attained ``upper`` by more than rounding (``BOUND_SLACK``, relative)
-    proves that some computation was wrong: it is dropped with a warning, never clipped into a
-    zero gap."""
-    if lower is not None and lower > upper + BOUND_SLACK * abs(upper):
-        warnings.warn(f"the lower bound {lower:.10g} exceeds the objective {upper:.10g} that the returned network "
-                      "attains; it is discarded and nothing is certified", InconsistentBoundWarning, stacklevel=3)
-        lower = None
-    lower = None if lower is None else min(lower, upper)
+    """Assemble the result: the bracket (:func:`consistent_lower`), its gap, the verdict words."""
+    lower = consistent_lower(lower, upper)
     gap = relative_gap(lower, upper)
     certified = gap is not None and gap <= tol
     return RouteResult(upper, lower, gap, certified, route, status_words(lower, upper, certified), tol, beta, layers,
                        m1, replace(result, exact=certified), net, tuple(starts), tuple(rounds), bound, stopped,
                        time.perf_counter() - start)
+
+
+def consistent_lower(lower: float | None, upper: float) -> float | None:
+    """The lower bound to report beside an attained objective ``upper``: ``lower`` itself, or
+    ``upper`` where rounding alone put it above. A lower bound above ``upper`` by more than
+    rounding (``BOUND_SLACK``, relative) proves that some computation was wrong: it is dropped
+    (None) with an :class:`InconsistentBoundWarning`, never clipped into a zero gap."""
+    if lower is None or not np.isfinite(lower):
+        return None
+    if lower > upper + BOUND_SLACK * abs(upper):
+        warnings.warn(f"the lower bound {lower:.10g} exceeds the objective {upper:.10g} that the returned network "
+                      "attains; it is discarded and nothing is certified", InconsistentBoundWarning, stacklevel=3)
+        return None
+    return min(lower, upper)
 
 
 def _path_norm(net: Any) -> float:
@@ -488,5 +501,5 @@ def _exact_route(X: np.ndarray, y: np.ndarray, beta: float, layers: int, m1: int
 
 
 __all__ = [
-    "ROUTE_TOL", "RouteResult", "RouteRound", "lower_bound_over_all_groups", "relative_gap", "solve_route", "status_words",
+    "ROUTE_TOL", "RouteResult", "RouteRound", "consistent_lower", "lower_bound_over_all_groups", "relative_gap", "solve_route", "status_words",
 ]
