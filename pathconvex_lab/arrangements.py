@@ -50,6 +50,8 @@ _MAX_OUTPUT_BOOLS = 2_000_000_000
 #: Candidate chambers kept unmerged before deduplicating (then at most the merged count).
 _MERGE_ROWS = 1_000_000
 METHODS = ("auto", "sweep", "rays", "lp")
+#: Most random directions :func:`sample_patterns` draws in one call (about a minute of work).
+MAX_SAMPLES = 100_000_000
 
 
 # ----------------------------------------------------------------------------- result types
@@ -618,7 +620,7 @@ def sample_patterns(X: Any, num_samples: int, seed: Any = 0) -> Patterns:
     :func:`enumerate_patterns`. Small chambers are likely to be missed."""
     start = time.perf_counter()
     X = check_matrix(X, "X")
-    num_samples = check_int(num_samples, "num_samples", minimum=1)
+    num_samples = check_int(num_samples, "num_samples", minimum=1, maximum=MAX_SAMPLES)
     rng = as_generator(seed)
     n, d = X.shape
     chunk = max(1, _CHUNK_BOOLS // (4 * max(n, d)))

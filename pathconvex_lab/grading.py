@@ -644,6 +644,8 @@ def build_assignments(out: str | os.PathLike, masters: str | os.PathLike | None 
     """Build every master of ``masters`` (default: :func:`default_masters_dir`) into ``out``,
     ``jobs`` at a time (each in its own child process); results in master order."""
     folder = default_masters_dir() if masters is None else Path(masters)
+    if Path(out).exists() and not Path(out).is_dir():
+        raise InputError(f"--out {out}: is a file; give a folder (it is created if missing)")
     return _map_jobs(lambda master: build_assignment(master, out), find_masters(folder), jobs)
 
 
@@ -735,6 +737,8 @@ def resolve_autograder(autograder: str | os.PathLike, assignment: str | None) ->
     ``autograder/<assignment>/autograder/<assignment>-autograder.zip``. ``(None, why)`` if not found."""
     path = Path(autograder)
     if path.is_file():
+        if not zipfile.is_zipfile(path):
+            return None, f"--autograder {path}: not a zip file; give an autograder zip or the folder `assign --out` wrote"
         return path, ""
     if not path.is_dir():
         return None, (f"--autograder {path}: no such zip or folder; build the assignments first "
@@ -896,7 +900,11 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
 
 def grade_submissions(submissions: Sequence[str | os.PathLike], autograder: str | os.PathLike, *,
                       timeout: float = GRADE_TIMEOUT_S, jobs: int = 1) -> list[SubmissionGrade]:
-    """:func:`grade_submission` for each submission, ``jobs`` at a time; results in input order."""
+    """:func:`grade_submission` for each submission, ``jobs`` at a time; results in input order.
+    An autograder that is a file but not a zip is the grader's mistake, not the students': InputError."""
+    if Path(autograder).is_file() and not zipfile.is_zipfile(autograder):
+        raise InputError(f"--autograder {autograder}: not a zip file; give an autograder zip or the folder "
+                         "`pathconvex-lab assign --out` wrote")
     return _map_jobs(lambda sub: grade_submission(sub, autograder, timeout=timeout), list(submissions), jobs)
 
 

@@ -100,7 +100,8 @@ def path_norm(weights: Sequence[Any], biases: Sequence[Any] | None = None) -> fl
     weights ``w_L`` have shape ``(m_{L-1},)`` or ``(m_{L-1}, 1)`` or are a scalar when
     ``m_{L-1} = 1``. Optional ``biases = [b1 (m1,), ..., b_{L-1} (m_{L-1},)]`` of the hidden layers.
     Returns ``sqrt(1^T W1^2 W2^2 ... W_{L-1}^2 w_L^2)`` (squares elementwise), where a bias adds
-    ``b_l^2`` to the running row vector after layer ``l``.
+    ``b_l^2`` to the running row vector after layer ``l``. Every weight must be finite; the
+    result is ``inf`` only where the true path norm lies beyond float64's range (about 1.8e308).
     """
     if len(weights) < 2:
         raise InputError(f"weights must hold at least W1 and the output weights (depth >= 2); got {len(weights)} array(s)")
@@ -114,10 +115,14 @@ def path_norm(weights: Sequence[Any], biases: Sequence[Any] | None = None) -> fl
         z = z @ W**2
         if biases is not None:
             b = np.asarray(biases[i], dtype=np.float64).reshape(-1)
+            if not np.all(np.isfinite(b)):
+                raise InputError(f"biases[{i}] must be finite")
             if b.shape[0] != W.shape[1]:
                 raise InputError(f"biases[{i}] must have {W.shape[1]} entries; got shape {np.shape(biases[i])}")
             z = z + b**2
     w_out = np.asarray(weights[-1], dtype=np.float64).reshape(-1)
+    if not np.all(np.isfinite(w_out)):
+        raise InputError("weights[-1] (output weights) must be finite")
     if w_out.shape[0] != z.shape[0]:
         raise InputError(f"weights[-1] (output weights) must have {z.shape[0]} entries; got shape {np.shape(weights[-1])}")
     return float(np.sqrt(z @ w_out**2))
@@ -240,7 +245,25 @@ def _check_widths(widths: Any) -> tuple[int, ...]:
     out = tuple(check_int(w, f"widths[{i}]", minimum=1) for i, w in enumerate(ws))
     if out[-1] != 1:
         raise InputError(f"widths[-1] must be 1 (each sub-network has a scalar output, m_(L-1) = 1); got widths {out}")
+    if len(out) > MAX_DEPTH:
+        raise InputError(f"widths gives depth L = {len(out)}; at most {MAX_DEPTH} layers are supported (deeper "
+                         "products of weights over- or underflow in float64)")
     return out
+
+
+#: Deepest network the kit builds (a product of more weight matrices leaves float64's range).
+MAX_DEPTH = 64
+#: Largest parameter count a network may have (float64 with Adam's two moments and the gradient: 32 bytes each).
+MAX_PARAMETERS = 100_000_000
+
+
+def _check_parameter_count(widths: tuple[int, ...], K: int) -> None:
+    """Refuse, before allocating, a network whose weights would not fit (:data:`MAX_PARAMETERS`)."""
+    count = K * (sum(a * b for a, b in zip(widths[:-1], widths[1:])) + 1)
+    if count > MAX_PARAMETERS:
+        raise InputError(f"widths {widths[:3]}{'...' if len(widths) > 3 else ''} with num_subnets={K} give "
+                         f"{count:,} parameters (about {32 * count / 1e9:,.0f} GB to train); at most "
+                         f"{MAX_PARAMETERS:,} are allowed: use fewer sub-networks or narrower layers")
 
 
 class ParallelReLUNet(torch.nn.Module):
@@ -276,6 +299,7 @@ class ParallelReLUNet(torch.nn.Module):
         super().__init__()
         self._widths = _check_widths(widths)
         K = check_int(num_subnets, "num_subnets", minimum=0)
+        _check_parameter_count(self._widths, K)
         seed = check_int(seed, "seed", minimum=0)
         init_scale = check_positive(init_scale, "init_scale")
         dt, dev = as_dtype(dtype), resolve_device(device)
@@ -499,6 +523,8 @@ class ParallelReLUNet(torch.nn.Module):
         try:
             with np.load(path, allow_pickle=False) as archive:
                 meta = json.loads(str(archive["meta"][()]))
+                if not isinstance(meta, dict):
+                    raise InputError(f"{path}: not a {_FORMAT} file (its metadata is a JSON {type(meta).__name__})")
                 if meta.get("format") != _FORMAT or meta.get("version") != _FORMAT_VERSION:
                     raise InputError(f"{path}: not a {_FORMAT} file (version {_FORMAT_VERSION}); metadata {meta}")
                 depth = len(meta["widths"])
@@ -507,7 +533,8 @@ class ParallelReLUNet(torch.nn.Module):
                 out = archive["out"]
         except InputError:
             raise
-        except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError, TypeError) as exc:
+        except (ValueError, KeyError, OSError, EOFError, zipfile.BadZipFile, json.JSONDecodeError, TypeError,
+                IndexError, AttributeError) as exc:
             raise InputError(f"{path}: not a readable pickle-free network file ({type(exc).__name__}: {exc})") from None
         net = cls.from_weights(layers, out, biases=biases, dtype=dtype or meta["dtype"], device=device)
         if list(net.widths) != list(meta["widths"]):

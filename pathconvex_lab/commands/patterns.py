@@ -48,8 +48,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from ..arrangements import enumerate_patterns, pattern_bound, sample_patterns
 
     X, _ = load_data(args)
-    if args.sample is not None and args.sample < 1:
-        raise InputError(f"--sample must be a positive number of directions; got {args.sample}")
+    from ..arrangements import MAX_SAMPLES
+
+    if args.sample is not None and not 1 <= args.sample <= MAX_SAMPLES:
+        raise InputError(f"--sample must be a number of directions from 1 to {MAX_SAMPLES:,}; got {args.sample:,}")
     if args.seed < 0:
         raise InputError(f"--seed must be >= 0; got {args.seed}")
     if args.sample is None:

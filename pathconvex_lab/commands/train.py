@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from ..data import DATASETS, REAL_DATASETS, load, load_csv
-from ..errors import InputError
+from ..errors import InputError, SolverError
 from ._common import add_json_flag
 
 
@@ -65,15 +65,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise InputError(f"--depth must be >= 2 (a two-layer net is depth 2); got {args.depth}")
     if args.width < 1 or args.subnets < 1:
         raise InputError(f"--width and --subnets must be >= 1; got {args.width} and {args.subnets}")
+    from ..nets import MAX_DEPTH
+
+    if args.depth > MAX_DEPTH:
+        raise InputError(f"--depth must be at most {MAX_DEPTH}; got {args.depth}")
     X, y, label = load_training_data(args.data)
     widths = (X.shape[1], *([args.width] * (args.depth - 2)), 1)
     device = resolve_device(args.device)
-    net = ParallelReLUNet(widths, args.subnets, seed=args.seed, device=device)
+    try:
+        net = ParallelReLUNet(widths, args.subnets, seed=args.seed, device=device)
+    except InputError as exc:
+        raise InputError(f"--width {args.width} / --subnets {args.subnets}: {exc}") from None
     result = train(
         net, X, y, args.beta, steps=args.steps, lr=args.lr, optimizer=args.optimizer,
         regularizer=args.regularizer, batch_size=args.batch_size, device=device, seed=args.seed,
         record_every=args.record_every, progress=not args.json and sys.stderr.isatty(),
     )
+    if not np.isfinite(result.best_objective):
+        raise SolverError(f"training diverged: the objective is {result.best_objective} from the first step on; "
+                          "lower --lr, --depth or the data's scale")
     if args.save:
         try:
             result.net.save(args.save)

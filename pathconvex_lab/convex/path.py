@@ -97,6 +97,8 @@ def beta_grid(beta_max: float, num: int = 20, min_ratio: float = 1e-2) -> np.nda
 
 def _check_betas(betas: Any) -> np.ndarray:
     """Sorted unique positive finite betas ``(B,)`` from a sequence."""
+    if isinstance(betas, (bool, np.bool_)) or np.asarray(betas).dtype == bool:
+        raise InputError(f"betas must be a sequence of positive numbers or an int (grid size); got {betas!r}")
     try:
         arr = np.asarray(betas, dtype=np.float64).reshape(-1)
     except (TypeError, ValueError):
