@@ -42,3 +42,20 @@ def notebooks_dir() -> Path:
     """The repository's notebooks/ folder (read it; tests that execute notebooks use a copy)."""
     return NOTEBOOKS_DIR
 
+
+
+@pytest.fixture
+def ctrl_c_on_second_path_solve(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make a regularization path's second solve raise KeyboardInterrupt (Ctrl-C mid-path)."""
+    from pathconvex_lab.convex import path as cpath
+
+    real = cpath._solve_point
+    calls = []
+
+    def stop_on_second(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(cpath, "_solve_point", stop_on_second)

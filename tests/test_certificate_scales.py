@@ -14,7 +14,6 @@ import pytest
 
 from pathconvex_lab import arrangements as ar
 from pathconvex_lab import data
-from pathconvex_lab.convex import certificate as _certificate  # noqa: F401  (the function)
 from pathconvex_lab.convex import route as route_module
 from pathconvex_lab.convex import solve_route
 from pathconvex_lab.convex.certificate import certify_outputs, cone_matrices, projection_support, support_function

@@ -15,7 +15,6 @@ from argparse import Namespace
 import pytest
 
 from pathconvex_lab import cli
-from pathconvex_lab.convex import path as cpath
 
 
 def _ctrl_c_after(seconds: float) -> threading.Timer:
@@ -53,18 +52,8 @@ def test_ctrl_c_while_native_code_holds_the_worker_answers_within_the_grace_time
     cli._ABANDONED.clear()
 
 
-def test_interrupted_path_prints_the_betas_it_solved(monkeypatch, tmp_path, capsys):
+def test_interrupted_path_prints_the_betas_it_solved(ctrl_c_on_second_path_solve, monkeypatch, tmp_path, capsys):
     monkeypatch.setenv("PATHCONVEX_CACHE", str(tmp_path))
-    real = cpath._solve_point
-    calls = []
-
-    def stop_on_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(cpath, "_solve_point", stop_on_second)
     code = cli.main(["path", "ds3", "--betas", "0.05,0.1,0.5", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 130

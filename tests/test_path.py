@@ -219,18 +219,8 @@ def test_damaged_cache_entry_is_recomputed(private_cache):
     assert not again.cached and again.objectives[0] == pytest.approx(first.objectives[0], rel=1e-9)
 
 
-def test_interrupted_path_keeps_points_and_is_not_cached(monkeypatch, private_cache):
+def test_interrupted_path_keeps_points_and_is_not_cached(ctrl_c_on_second_path_solve, private_cache):
     X, y = data.ds3(6)
-    real = cpath._solve_point
-    calls = []
-
-    def stop_on_second(*args, **kwargs):
-        calls.append(1)
-        if len(calls) == 2:
-            raise KeyboardInterrupt
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(cpath, "_solve_point", stop_on_second)
     path = regularization_path(X, y, [0.05, 0.1, 0.5], layers=2)
     assert not path.complete and len(path) == 1 and path.betas[0] == 0.5
     assert not (private_cache / cpath.CACHE_KIND).exists()
