@@ -56,7 +56,33 @@ def test_notebook_runs(relpath: Path, notebooks_copy: Path) -> None:
     assert all(c.execution_count for c in code), "some code cells did not run"
     errors = [o for c in code for o in c.outputs if o.output_type == "error"]
     assert not errors
+    assert not undrawn_figures(nb), f"figures shown as text instead of pictures: {undrawn_figures(nb)}"
+    assert not placeholder_outputs(nb), f"outputs that print a placeholder: {placeholder_outputs(nb)}"
     print(f"{relpath}: {elapsed:.1f} s")
+
+
+def _texts(output: nbformat.NotebookNode) -> list[str]:
+    """The text a student reads in one output (a stream, or a result's text/plain)."""
+    if output.output_type == "stream":
+        return [output.text]
+    return [output.get("data", {}).get("text/plain", "")]
+
+
+def undrawn_figures(nb: nbformat.NotebookNode) -> list[str]:
+    """Cells whose figure came out as its repr (``<Figure size ... with N Axes>``) with no picture."""
+    bad = []
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        pictures = any(key.startswith("image/") or "plotly" in key
+                       for o in cell.outputs for key in o.get("data", {}))
+        if not pictures and any("<Figure size" in t for o in cell.outputs for t in _texts(o)):
+            bad.append(f"code cell {i}: {cell.source.splitlines()[0][:60] if cell.source else ''}")
+    return bad
+
+
+def placeholder_outputs(nb: nbformat.NotebookNode) -> list[str]:
+    """Cells that print ``Ellipsis`` (an unanswered ``...`` shown to the student as a value)."""
+    return [f"code cell {i}" for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code")
+            if any("Ellipsis" in t for o in cell.outputs for t in _texts(o))]
 
 
 def test_kernel_is_this_environment(tmp_path: Path) -> None:
