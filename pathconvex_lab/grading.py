@@ -605,6 +605,24 @@ def _child_env() -> dict[str, str]:
     return env
 
 
+#: Variables of the grader's environment that a submission's child process inherits; nothing else
+#: (tokens, keys and paths in the grader's environment stay out of reach of its code).
+GRADING_ENV_KEEP = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH")
+
+
+def _grading_env(home: Path) -> dict[str, str]:
+    """Environment of a submission's child process: the few variables of :data:`GRADING_ENV_KEEP`,
+    and a private home, temporary folder and caches under ``home`` (deleted after grading)."""
+    env = {key: os.environ[key] for key in GRADING_ENV_KEEP if key in os.environ}
+    for sub in ("tmp", ".cache", ".config", ".local/share", ".mpl"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    env.update({"HOME": str(home), "TMPDIR": str(home / "tmp"), "XDG_CACHE_HOME": str(home / ".cache"),
+                "XDG_CONFIG_HOME": str(home / ".config"), "XDG_DATA_HOME": str(home / ".local/share"),
+                "MPLCONFIGDIR": str(home / ".mpl"), "PYTHONUNBUFFERED": "1", "PYTHONNOUSERSITE": "1",
+                "PYDEVD_DISABLE_FILE_VALIDATION": "1"})
+    return env
+
+
 def build_assignment(master: str | os.PathLike, out: str | os.PathLike, *,
                      timeout: float = ASSIGN_TIMEOUT_S) -> BuiltAssignment:
     """Run ``otter assign`` on ``master`` into ``out/<name>/`` (replaced) and make the output reproducible.
@@ -872,7 +890,7 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
         shutil.copyfile(submission, copy)
         result_path = Path(tmp) / "result.json"
         argv = [sys.executable, "-m", "pathconvex_lab.grading", str(zip_path), str(copy), str(result_path)]
-        proc = subprocess.Popen(argv, cwd=tmp, env=_child_env(), stdin=subprocess.DEVNULL,
+        proc = subprocess.Popen(argv, cwd=tmp, env=_grading_env(Path(tmp) / "home"), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             output, _ = proc.communicate(timeout=timeout)
@@ -885,17 +903,42 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
             tail = " ".join(output.decode(errors="replace").strip().splitlines()[-2:])
             return _zero_grade(file, assignment, "error", points, f"the grader crashed: {tail[:300]}",
                                time.perf_counter() - start)
-        summary = json.loads(result_path.read_text(encoding="utf-8"))
+        summary = _read_summary(result_path)
+    if summary is None:
+        return _zero_grade(file, assignment, "error", points, "the grader's result file was unreadable",
+                           time.perf_counter() - start)
     if summary["error"] and not summary["questions"]:
         return _zero_grade(file, assignment, "error", points, f"grading failed: {summary['error'][:300]}",
                            time.perf_counter() - start)
     questions = {}
-    for name, possible in points.items():
+    for name, possible in points.items():  # the points come from the autograder, never from the run
         q = summary["questions"].get(name)
         questions[name] = (QuestionGrade(0.0, possible, "not graded (no test results)") if q is None else
-                           QuestionGrade(q["score"], q["possible"], _question_message(q)))
+                           QuestionGrade(_scored_points(q, possible), possible, _question_message(q)))
     return SubmissionGrade(file, assignment or expected_name, "graded", questions, errors=summary["errors"],
                            seconds=time.perf_counter() - start)
+
+
+def _read_summary(path: Path) -> dict[str, Any] | None:
+    """The child's JSON summary, or None when it is not the expected shape."""
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(summary, dict) and isinstance(summary.get("questions"), dict)
+            and isinstance(summary.get("errors"), list)):
+        return None
+    return summary
+
+
+def _scored_points(result: dict[str, Any], possible: float) -> float:
+    """A question's score in the autograder's points: the fraction of the run's points it earned
+    (clipped to [0, 1]; 0 for anything that is not a finite number) times ``possible``."""
+    try:
+        fraction = float(result["score"]) / float(result["possible"])
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return 0.0
+    return possible * min(max(fraction, 0.0), 1.0) if math.isfinite(fraction) else 0.0
 
 
 def grade_submissions(submissions: Sequence[str | os.PathLike], autograder: str | os.PathLike, *,

@@ -348,3 +348,36 @@ def _alive(pid: int) -> bool:
         return False
     status = Path(f"/proc/{pid}/status")
     return not (status.exists() and "zombie" in status.read_text())
+
+
+@pytest.mark.slow
+def test_a_submission_sees_neither_the_graders_environment_nor_its_home(built, tmp_path, monkeypatch):
+    home = tmp_path / "grader-home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("PATHCONVEX_TEST_SECRET", "s3cr3t-value")
+
+    def snoop(nb):
+        cell = nbformat.v4.new_code_cell(
+            "import os, pathlib\n"
+            "pathlib.Path.home().joinpath('written-by-submission').write_text('x')\n"
+            "leak = os.environ.get('PATHCONVEX_TEST_SECRET', 'absent')\n"
+            "raise RuntimeError('the secret is ' + leak + ' and HOME is ' + str(pathlib.Path.home()))")
+        nb.cells.insert(0, cell)
+
+    submission = _edit(_paths(built, ASSIGNMENTS[0])["solution"], tmp_path / "hw1_arrangements.ipynb", snoop)
+    grade = grading.grade_submission(submission, built, timeout=240).to_dict()
+    text = json.dumps(grade)
+    assert "the secret is absent" in text, grade["errors"]
+    assert "s3cr3t-value" not in text
+    assert not (home / "written-by-submission").exists()
+    assert str(home) not in text
+
+
+def test_scores_are_taken_in_the_autograders_points_never_the_runs():
+    assert grading._scored_points({"score": 1000.0, "possible": 1000.0}, 3.0) == 3.0
+    assert grading._scored_points({"score": 5.0, "possible": 10.0}, 3.0) == 1.5
+    assert grading._scored_points({"score": 1e9, "possible": 1.0}, 3.0) == 3.0
+    assert grading._scored_points({"score": float("nan"), "possible": 1.0}, 3.0) == 0.0
+    assert grading._scored_points({"score": "all", "possible": 1.0}, 3.0) == 0.0
+    assert grading._scored_points({"score": 1.0, "possible": 0.0}, 3.0) == 0.0
