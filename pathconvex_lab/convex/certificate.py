@@ -201,14 +201,15 @@ def support_function(
     homogeneous in both), so solver tolerances do not swamp tiny residuals or huge data.
     ``method="projection"`` (the default) gives values that are valid upper bounds whatever the
     solver's accuracy (see :func:`projection_support`), so the dual point it yields is feasible
-    and the lower bound a proof. ``method="socp"``: the same schedule, each group's value from a
-    conic solver, exact only to that solver's tolerance. Both follow one schedule: (1) solve the
-    ``batch`` groups with the largest cone-free bound ``||M_g^T r||``; call the best value found ``b``; (2) tighten the bounds of all groups that
-    could still beat ``b`` by :func:`dual_bounds` (``refine_iters`` iterations); (3) solve every
-    group whose bound still exceeds ``b`` (in chunks within ``max_variables``, updating ``b``).
-    With "socp" each solve is ONE cvxpy problem over the chosen groups. Groups that cannot
-    matter are never solved.
+    and the lower bound a proof. ``method="socp"`` takes each group's value from a conic solver
+    (ONE cvxpy problem per batch of groups), exact only to that solver's tolerance.
     ``method="bound"``: the largest cone-free bound (cheap, valid, loose).
+
+    "projection" and "socp" follow one schedule: (1) evaluate the ``batch`` groups with the
+    largest cone-free bound ``||M_g^T r||``; call the best value found ``b``; (2) tighten the
+    bounds of all groups that could still beat ``b`` by :func:`dual_bounds` (``refine_iters``
+    iterations); (3) evaluate every group whose bound still exceeds ``b`` (in chunks within
+    ``max_variables``, updating ``b``). Groups that cannot matter are never evaluated.
     """
     rnorm, xnorm = float(np.linalg.norm(r)), float(np.linalg.norm(X, axis=1).max(initial=0.0))
     if not (np.isfinite(rnorm) and np.isfinite(xnorm)):
