@@ -1,9 +1,9 @@
-"""Benchmark of pattern and group enumeration (MATH.md §5, §3.8; BENCHMARKS.md B2, B3).
+"""Benchmark of pattern and group enumeration (benchmark problems B2 and B3 of benchmarks/README.md).
 
 Prints three markdown tables:
 1. exact enumeration: time and count vs n for Gaussian data of rank 2, 3, 4 (count = C(n, r));
 2. exact vs sampling: directions needed to reach a coverage, and their time, vs one exact run;
-3. three-layer groups: exact enumeration time vs the LP-per-node prototype of MATH.md §3.8,
+3. three-layer groups: exact enumeration time vs the LP-per-node prototype (reference times below),
    and vs this package's own LP depth-first search where that is quick enough, on the same machine.
 
 Run: ``python benchmarks/bench_arrangements.py [--quick]``. Times are best of ``--repeat`` runs.
@@ -19,7 +19,7 @@ import numpy as np
 from pathconvex_lab import arrangements as ar
 from pathconvex_lab import data
 
-#: MATH.md §3.8, measured by an independent LP-per-node prototype on a 2-CPU machine.
+#: Reference times of group enumeration, measured by an independent LP-per-node prototype on a 2-CPU machine.
 PROTOTYPE_SECONDS = {("DS1", 2): 5.0, ("DS1", 3): 87.0, ("DS3(12)", 2): 65.0, ("DS3(8)", 3): 330.0,
                      ("DS2", 2): 486.0}
 
@@ -69,7 +69,7 @@ def table_groups(quick: bool, repeat: int) -> list[str]:
              ("DS3(12)", data.ds3(12)[0], 2), ("DS2", data.ds2()[0], 2)]
     if not quick:
         cases.append(("DS3(8)", data.ds3(8)[0], 3))
-    lines = ["| data | m1 | groups | seconds | prototype (MATH §3.8) | speed-up | LP-DFS here (same run) |",
+    lines = ["| data | m1 | groups | seconds | prototype | speed-up | LP-DFS here (same run) |",
              "|---|---|---|---|---|---|---|"]
     for name, X, m1 in cases:
         seconds, g = best_time(lambda: ar.enumerate_groups(X, m1), repeat if m1 == 2 else 1)

@@ -1,4 +1,4 @@
-"""Convex-solver benchmark (BENCHMARKS.md B1, B2): the fast torch solver of
+"""Convex-solver benchmark (problems B1 and B2 of benchmarks/README.md): the fast torch solver of
 ``pathconvex_lab.convex.fast`` side by side with cvxpy CLARABEL, cvxpy SCS and pyscnn's augmented
 Lagrangian, in one run.
 
@@ -48,7 +48,7 @@ THRESHOLDS = (1e-4, 1e-6)
 
 
 def b1_data(n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
-    """BENCHMARKS.md B1 data: ``X (n, d+1)`` with a ones column, teacher-network labels ``y``."""
+    """B1 data (benchmarks/README.md): ``X (n, d+1)`` with a ones column, teacher-network labels ``y``."""
     rng = np.random.default_rng([0, n, d])
     X = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
     f = np.maximum(X @ rng.standard_normal((d + 1, 4)), 0) @ np.array([1.0, -1.0, 1.0, -1.0])
@@ -56,7 +56,7 @@ def b1_data(n: int, d: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def b1_patterns(X: np.ndarray, P: int) -> tuple[np.ndarray, np.ndarray]:
-    """BENCHMARKS.md B1 patterns: the first ``P`` distinct non-empty ``1[X u >= 0]`` in draw order
+    """B1 patterns: the first ``P`` distinct non-empty ``1[X u >= 0]`` in draw order
     (batches of ``2P`` Gaussian directions). Returns ``D (P, n)`` bool and the directions ``(d+1, P)``."""
     n, d1 = X.shape
     rng = np.random.default_rng([1, n, d1, P])
@@ -558,7 +558,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def groups_problem(folder: Path, data: str, m1: int, beta: float) -> tuple[str, dict[str, Any]]:
-    """B2-type problem: exact groups of MATH §3.4, enumerated once into ``folder`` for the workers
+    """B2-type problem: exact groups (``arrangements.enumerate_groups``), enumerated once into ``folder`` for the workers
     (kept there when it already holds them: a GPU machine without HiGHS can reuse them)."""
     path = folder / f"{data}_{m1}.npz"
     if not path.exists():
