@@ -7,6 +7,9 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
+import tempfile
+import threading
 import time
 import zipfile
 from pathlib import Path
@@ -318,36 +321,76 @@ def test_a_submission_for_another_assignment_is_refused(built):
     assert "hw2_two_layer_convex" in grade.message and "hw1_arrangements" in grade.message
 
 
-@pytest.mark.slow
-def test_a_timeout_scores_zero_and_ends_the_kernel(built, tmp_path):
-    pid_file = tmp_path / "kernel.pid"
-
-    def hang(nb):
-        cell = nbformat.v4.new_code_cell(f"import os, time\nopen({str(pid_file)!r}, 'w').write(str(os.getpid()))\n"
-                                         "time.sleep(600)")
-        nb.cells.insert(0, cell)  # first: reached within seconds
-
-    submission = _edit(_paths(built, ASSIGNMENTS[0])["solution"], tmp_path / "hw1_arrangements.ipynb", hang)
-    start = time.perf_counter()
-    grade = grading.grade_submission(submission, built, timeout=20)
-    assert time.perf_counter() - start < 60
-    assert grade.status == "timeout" and grade.total == 0 and "time limit of 20 s" in grade.message
-    assert all(q.score == 0 and "time limit" in q.message for q in grade.questions.values())
-    assert pid_file.exists(), "the kernel never reached the hanging cell"
-    pid = int(pid_file.read_text())
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and _alive(pid):
-        time.sleep(0.2)
-    assert not _alive(pid), "the kernel of a timed-out submission is still running"
-
-
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     status = Path(f"/proc/{pid}/status")
-    return not (status.exists() and "zombie" in status.read_text())
+    try:
+        return "zombie" not in status.read_text()
+    except OSError:
+        return False
+
+
+def _canary_processes(canary: str) -> list[int]:
+    """Live processes of this machine (any namespace) whose command line holds ``canary``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if canary.encode() in (entry / "cmdline").read_bytes() and _alive(int(entry.name)):
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _wait_gone(canary: str, seconds: float = 10.0) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and _canary_processes(canary):
+        time.sleep(0.2)
+    return _canary_processes(canary)
+
+
+def _grading_folders() -> set[str]:
+    return {p.name for p in Path(tempfile.gettempdir()).glob("pathconvex-grade-*")}
+
+
+@pytest.mark.slow
+def test_a_timeout_scores_zero_and_ends_every_process_and_folder(built, tmp_path):
+    canary = f"pathconvex-canary-{os.getpid()}-timeout"
+
+    def hang(nb):
+        cell = nbformat.v4.new_code_cell(
+            "import subprocess, sys, time\n"
+            f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', {canary!r}])\n"
+            "time.sleep(600)")
+        nb.cells.insert(1, cell)  # right after otter's init cell: reached within seconds of the kernel start
+
+    submission = _edit(_paths(built, ASSIGNMENTS[0])["solution"], tmp_path / "hw1_arrangements.ipynb", hang)
+    before = _grading_folders()
+    seen: list[int] = []
+    watcher = threading.Thread(target=lambda: seen.extend(_wait_seen(canary, 120.0)), daemon=True)
+    watcher.start()
+    grade = grading.grade_submission(submission, built, timeout=60)
+    assert grade.status == "timeout" and grade.total == 0 and "time limit of 60 s" in grade.message
+    assert all(q.score == 0 and "time limit" in q.message for q in grade.questions.values())
+    watcher.join(5)
+    assert seen, "the kernel never reached the hanging cell within the 60 s limit"
+    assert not _wait_gone(canary), "a process started by a timed-out submission is still running"
+    assert _grading_folders() <= before, "a timed-out submission's grading folder was left behind"
+
+
+def _wait_seen(canary: str, seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = _canary_processes(canary)
+        if found:
+            return found
+        time.sleep(0.2)
+    return []
 
 
 @pytest.mark.slow
@@ -381,3 +424,217 @@ def test_scores_are_taken_in_the_autograders_points_never_the_runs():
     assert grading._scored_points({"score": float("nan"), "possible": 1.0}, 3.0) == 0.0
     assert grading._scored_points({"score": "all", "possible": 1.0}, 3.0) == 0.0
     assert grading._scored_points({"score": 1.0, "possible": 0.0}, 3.0) == 0.0
+
+
+# --------------------------------------------------------------------------- attacks on grading (slow)
+#
+# Each attack is a cell put at the top of an unanswered (student) notebook, or of a solution where
+# it says so; every attacked notebook must score what it would without the attack, and leave no
+# process, file or folder behind.
+
+ATTACK_CANARY = f"pathconvex-canary-{os.getpid()}-attack"
+
+
+def _attack_cells(zip_path: Path, solution: Path, outside: Path, marker: Path, port: int) -> dict[str, str]:
+    return {
+        # rewrite otter's results as they are pickled out of the kernel
+        "patch_pickle": (
+            "import pickle\n_real_dump = pickle.dump\n"
+            "def _forged_dump(obj, file, *args, **kwargs):\n"
+            "    try:\n"
+            "        for tf in obj.results.values():\n"
+            "            tf.test_case_results = [r._replace(passed=True) for r in tf.test_case_results]\n"
+            "    except Exception:\n"
+            "        pass\n"
+            "    return _real_dump(obj, file, *args, **kwargs)\n"
+            "pickle.dump = _forged_dump\n"),
+        # make every check pass wherever it would run in this kernel
+        "patch_checker": (
+            "import numpy, otter.test_files.exception_test as _et\n"
+            "from otter.test_files.abstract_test import TestCaseResult\n"
+            "def _all_pass(self, env):\n"
+            "    self.test_case_results = [TestCaseResult(test_case=tc, message='ok', passed=True)"
+            " for tc in self.test_cases]\n"
+            "_et.ExceptionTestFile.run = _all_pass\n"
+            "import pathconvex_lab.grading as _g, pathconvex_lab.grading.checks as _c\n"
+            "for _name in dir(_c):\n"
+            "    if _name.startswith('check_'):\n"
+            "        setattr(_c, _name, lambda *a, **k: None)\n"
+            "        setattr(_g, _name, lambda *a, **k: None)\n"
+            "numpy.allclose = lambda *a, **k: True\n"),
+        # a pickle that runs a command wherever it is unpickled, dropped where results might be read,
+        # a forged result file, and an answer that is such an object
+        "forged_results": (
+            "import os, json, pickle, pathlib\n"
+            "class _Payload:\n"
+            f"    def __reduce__(self):\n        return (os.system, ({f'touch {marker}'!r},))\n"
+            "blob = pickle.dumps(_Payload())\n"
+            "for folder in (pathlib.Path.cwd(), pathlib.Path.cwd().parent, pathlib.Path('/tmp')):\n"
+            "    for name in ('results.pkl', '.otter_results.pkl', 'result.json', '.OTTER_LOG'):\n"
+            "        try:\n            (folder / name).write_bytes(blob)\n"
+            "        except OSError:\n            pass\n"
+            "forged = {'questions': {q: {'score': 1000, 'possible': 1000, 'cases': []} for q in ('q1', 'q2', 'q3', 'q4')},"
+            " 'errors': [], 'error': None}\n"
+            "try:\n    (pathlib.Path.cwd().parent / 'result.json').write_text(json.dumps(forged))\n"
+            "except OSError:\n    pass\n"
+            "sign_patterns = cover_bound = _Payload()\n"),
+        # read the hidden tests: the autograder zip, the solutions, any test file on the disk
+        "steal_hidden_tests": (
+            "import os, pathlib\nfound = []\n"
+            f"for path in ({str(zip_path)!r}, {str(solution)!r}):\n"
+            "    try:\n        found.append(pathlib.Path(path).read_bytes().decode('latin1'))\n"
+            "    except OSError as exc:\n        found.append(type(exc).__name__)\n"
+            "for root, dirs, files in os.walk('/'):\n"
+            "    if root.startswith(('/proc', '/sys', '/dev', '/usr')):\n        dirs[:] = []\n        continue\n"
+            "    for f in files:\n"
+            "        if f.endswith(('.zip', '.ipynb')) or f in ('q1.py', 'q2.py', 'q3.py', 'q4.py'):\n"
+            "            try:\n                data = open(os.path.join(root, f), 'rb').read()\n"
+            "            except OSError:\n                continue\n"
+            "            if b'test_cover_bound_all_sizes' in data:\n"
+            "                found.append(data.decode('latin1'))\n"
+            "raise RuntimeError('STOLEN ' + ' | '.join(found))\n"),
+        # three processes meant to outlive grading
+        "escape_processes": (
+            "import os, subprocess, sys\n"
+            f"sleeper = [sys.executable, '-c', 'import time; time.sleep(600)', {ATTACK_CANARY!r}]\n"
+            "subprocess.Popen(sleeper, start_new_session=True)\n"
+            "subprocess.Popen(['nohup'] + sleeper, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n    os.setsid()\n    if os.fork() == 0:\n        os.execv(sys.executable, sleeper)\n"
+            "    os._exit(0)\n"
+            "os.waitpid(pid, 0)\n"),
+        # the network: a port the test listens on, and the outside world
+        "network": (
+            "import socket\nresults = []\n"
+            f"for host, port in (('127.0.0.1', {port}), ('1.1.1.1', 53), ('10.255.255.1', 80)):\n"
+            "    s = socket.socket()\n    s.settimeout(3)\n"
+            "    try:\n        s.connect((host, port))\n        results.append('connected to ' + host)\n"
+            "    except OSError as exc:\n        results.append(host + ' ' + type(exc).__name__)\n"
+            "raise RuntimeError('NET ' + '; '.join(results))\n"),
+        # write outside its own folder
+        "write_outside": (
+            "import pathlib\nresults = []\n"
+            f"for target in ({str(outside)!r}, '/etc/pathconvex-written', '/usr/pathconvex-written'):\n"
+            "    try:\n        pathlib.Path(target).write_text('x')\n        results.append('wrote ' + target)\n"
+            "    except OSError as exc:\n        results.append(type(exc).__name__)\n"
+            "raise RuntimeError('WRITE ' + '; '.join(results))\n"),
+    }
+
+
+@pytest.fixture(scope="module")
+def listener():
+    """A TCP server on the host's loopback that counts the connections it accepts."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    accepted: list[str] = []
+    stop = threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            accepted.append("connection")
+            conn.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], accepted
+    stop.set()
+    thread.join(2)
+    server.close()
+
+
+@pytest.fixture(scope="module")
+def attacked(built, listener, tmp_path_factory) -> dict:
+    """Every attack graded in one batch, with what it left behind."""
+    folder = tmp_path_factory.mktemp("attacks")
+    hw1 = _paths(built, ASSIGNMENTS[0])
+    outside, marker = folder / "written-outside", folder / "pwned"
+    cells = _attack_cells(hw1["zip"], hw1["solution"], outside, marker, listener[0])
+    jobs = {}
+    for name, source in cells.items():
+        def attack(nb, source=source):
+            nb.cells.insert(1, nbformat.v4.new_code_cell(source))
+        (folder / name).mkdir()
+        jobs[name] = _edit(hw1["student"], folder / name / "hw1_arrangements.ipynb", attack)
+
+    def inflate_points(nb):  # a solution whose own copy of the tests claims 1000 points each
+        nb.metadata["otter"]["tests"] = {q: text.replace("points", "points = 1000  #")
+                                         for q, text in nb.metadata["otter"].get("tests", {}).items()}
+    (folder / "points").mkdir()
+    jobs["inflate_points"] = _edit(hw1["solution"], folder / "points" / "hw1_arrangements.ipynb", inflate_points)
+    before = _grading_folders()
+    seen: list[int] = []
+    watcher = threading.Thread(target=lambda: seen.extend(_wait_seen(ATTACK_CANARY, 600.0)), daemon=True)
+    watcher.start()
+    grades = grading.grade_submissions(list(jobs.values()), built, timeout=240, jobs=3)
+    watcher.join(5)
+    return {"grades": dict(zip(jobs, grades, strict=True)), "outside": outside, "marker": marker,
+            "before": before, "seen": seen, "accepted": listener[1]}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("attack", ["patch_pickle", "patch_checker", "forged_results", "steal_hidden_tests",
+                                    "escape_processes", "network", "write_outside"])
+def test_an_attacked_unanswered_notebook_scores_zero(attacked, attack):
+    grade = attacked["grades"][attack]
+    assert grade.status == "graded", grade.to_dict()
+    assert grade.total == 0 and grade.possible == 9, grade.to_dict()
+    assert grade.sandbox.startswith("bubblewrap"), grade.sandbox
+
+
+@pytest.mark.slow
+def test_a_solution_claiming_1000_points_a_test_scores_its_true_points(attacked):
+    grade = attacked["grades"]["inflate_points"]
+    assert grade.total == 9 and grade.possible == 9, grade.to_dict()
+
+
+@pytest.mark.slow
+def test_no_pickle_from_a_submission_is_ever_unpickled(attacked):
+    assert not attacked["marker"].exists(), "a pickle written by a submission ran a command outside its sandbox"
+
+
+@pytest.mark.slow
+def test_the_hidden_tests_are_out_of_a_submissions_reach(attacked):
+    grade = attacked["grades"]["steal_hidden_tests"]
+    text = json.dumps(grade.to_dict())
+    assert "STOLEN FileNotFoundError | FileNotFoundError" in text, grade.errors  # the attempt ran, and failed
+    assert "test_cover_bound_all_sizes" not in text
+
+
+@pytest.mark.slow
+def test_a_submission_has_no_network(attacked):
+    errors = " ".join(attacked["grades"]["network"].errors)
+    assert "NET 127.0.0.1" in errors and "connected" not in errors, errors
+    assert attacked["accepted"] == [], "the submission reached a port on the grader's machine"
+
+
+@pytest.mark.slow
+def test_a_submission_writes_only_into_its_own_folder(attacked):
+    errors = " ".join(attacked["grades"]["write_outside"].errors)
+    assert "WRITE" in errors and "wrote" not in errors, errors
+    assert not attacked["outside"].exists()
+    assert not Path("/etc/pathconvex-written").exists() and not Path("/usr/pathconvex-written").exists()
+
+
+@pytest.mark.slow
+def test_nothing_a_submission_started_outlives_its_grading(attacked):
+    assert attacked["seen"], "the escaping processes never started (the attack did not run)"
+    assert not _wait_gone(ATTACK_CANARY), "a process started by a graded submission is still running"
+    assert _grading_folders() <= attacked["before"], "a grading folder was left behind"
+
+
+def test_without_a_sandbox_grading_refuses_unless_unsafe(monkeypatch, tmp_path):
+    import pathconvex_lab.grading.run as run
+
+    monkeypatch.setattr(run, "sandbox_status", lambda: (False, "bubblewrap (bwrap) is not installed"))
+    nb = tmp_path / "x.ipynb"
+    nb.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    with pytest.raises(grading.SandboxUnavailable, match=r"bwrap\) is not installed.*--unsafe"):
+        grading.grade_submissions([nb], tmp_path)
+    [grade] = grading.grade_submissions([nb], tmp_path / "nowhere", unsafe=True)
+    assert grade.status == "unknown assignment"
