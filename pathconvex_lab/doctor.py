@@ -239,6 +239,17 @@ def check_chromium() -> Check:
     return Check("chromium", "pass", path)
 
 
+def check_sandbox() -> Check:
+    """The sandbox that ``grade`` runs submissions in (bubblewrap); without it grading needs ``--unsafe``."""
+    from .grading.sandbox import sandbox_status
+
+    ok, what = sandbox_status()
+    if ok:
+        return Check("grading sandbox", "pass", what)
+    return Check("grading sandbox", "warn", what + " (needed only by `grade`; without it grading refuses "
+                 "unless --unsafe)", "sudo apt-get install bubblewrap  (or: scripts/bootstrap.sh test)")
+
+
 def lab_extension_dirs() -> list[Path]:
     """Folders where JupyterLab looks for prebuilt extensions (``labextensions``)."""
     from jupyter_core.paths import jupyter_path
@@ -314,7 +325,7 @@ def run_checks() -> list[Check]:
     checks = [check_python(), *(check_package(r) for r in reqs), check_solvers(), check_device(),
               check_kernel()]
     checks += [check_lab_extension(label) for label in LAB_EXTENSIONS]
-    checks.append(check_chromium())
+    checks += [check_chromium(), check_sandbox()]
     return checks
 
 

@@ -2,6 +2,7 @@
 # Set up (or refresh) the project's virtual environment and, for tests, the browser.
 #   scripts/bootstrap.sh lab    -> .venv with the kit and JupyterLab
 #   scripts/bootstrap.sh test   -> the same plus Debian's chromium (browser tests)
+# Both install Debian's bubblewrap when missing (the sandbox `grade` runs submissions in).
 # Idempotent: a second run only checks (about a second). It reinstalls when pyproject.toml or
 # TORCH_SPEC changed, or when the installed command no longer works. Never asks a question
 # (safe with CI=true and no stdin). Override the interpreter with PYTHON=..., the venv folder
@@ -44,16 +45,34 @@ if ! installed_ok; then
   printf '%s' "$TORCH_SPEC" >"$stamp"
 fi
 
+# Debian packages: chromium for the browser tests (test only), bubblewrap for sandboxed grading
+# (both targets; `lab` goes on without it, since only `grade` needs it).
+packages=""
 if [ "$what" = "test" ] && [ -z "${PATHCONVEX_CHROMIUM:-}" ] \
    && ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
-  say "installing Debian's chromium for the browser tests (about 2 minutes)"
+  packages="chromium"
+fi
+command -v bwrap >/dev/null 2>&1 || packages="$packages bubblewrap"
+if [ -n "$packages" ]; then
+  say "installing Debian's$packages (about 2 minutes with chromium)"
   SUDO=""
-  if [ "$(id -u)" -ne 0 ]; then
-    command -v sudo >/dev/null 2>&1 || { say "not root and no sudo: install chromium yourself (or set PATHCONVEX_CHROMIUM)" >&2; exit 1; }
+  if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then
     SUDO="sudo -n"  # never prompt: fail clearly instead of hanging in CI
   fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
-  command -v chromium >/dev/null 2>&1 || { say "chromium still missing after apt-get install" >&2; exit 1; }
+  if [ "$(id -u)" -eq 0 ] || [ -n "$SUDO" ]; then
+    $SUDO apt-get update -qq || true
+    # shellcheck disable=SC2086
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $packages >/dev/null || true
+  fi
+  if [ "$what" = "test" ]; then
+    command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1 \
+      || [ -n "${PATHCONVEX_CHROMIUM:-}" ] \
+      || { say "chromium missing: install it (apt-get install chromium) or set PATHCONVEX_CHROMIUM" >&2; exit 1; }
+    command -v bwrap >/dev/null 2>&1 \
+      || { say "bubblewrap missing: install it (apt-get install bubblewrap); the grading tests need it" >&2; exit 1; }
+  else
+    command -v bwrap >/dev/null 2>&1 \
+      || say "bubblewrap missing: \`grade\` will refuse without --unsafe (apt-get install bubblewrap)" >&2
+  fi
 fi
 say "ready ($what): $("$VENV/bin/pathconvex-lab" --version)"

@@ -93,3 +93,21 @@ def test_grade_without_an_autograder_says_how_to_get_one(tmp_path, capsys):
 def test_assign_rejects_a_folder_without_masters(tmp_path):
     proc = _cli("assign", "--masters", str(tmp_path), "--out", str(tmp_path / "out"), timeout=60)
     assert proc.returncode == 2 and "no otter master notebook" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_grade_without_a_sandbox_refuses_in_one_line_unless_unsafe(tmp_path):
+    """No bwrap on PATH: `grade` says why and how, exit status 2; --unsafe grades anyway."""
+    nb = tmp_path / "x.ipynb"
+    nb.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    empty = tmp_path / "bin"
+    empty.mkdir()
+    env = {"PATH": str(empty), "HOME": str(tmp_path)}
+    argv = [sys.executable, "-m", "pathconvex_lab", "grade", str(nb), "--autograder", str(tmp_path / "nowhere")]
+    refused = subprocess.run(argv, capture_output=True, text=True, timeout=120, env=env)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1
+    assert "bubblewrap (bwrap) is not installed" in refused.stderr and "--unsafe" in refused.stderr
+    unsafe = subprocess.run(argv + ["--unsafe", "--json"], capture_output=True, text=True, timeout=120, env=env)
+    assert unsafe.returncode == 0, unsafe.stderr
+    [grade] = json.loads(unsafe.stdout)["submissions"]
+    assert grade["status"] == "unknown assignment" and grade["sandbox"] == "none (--unsafe)"

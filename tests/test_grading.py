@@ -433,6 +433,8 @@ def test_scores_are_taken_in_the_autograders_points_never_the_runs():
 # process, file or folder behind.
 
 ATTACK_CANARY = f"pathconvex-canary-{os.getpid()}-attack"
+#: A file the write attack puts in /tmp: the sandbox's /tmp is private, so it never appears here.
+HOST_TMP_FILE = Path(tempfile.gettempdir()) / f"pathconvex-attack-{os.getpid()}"
 
 
 def _attack_cells(zip_path: Path, solution: Path, outside: Path, marker: Path, port: int) -> dict[str, str]:
@@ -514,7 +516,8 @@ def _attack_cells(zip_path: Path, solution: Path, outside: Path, marker: Path, p
         # write outside its own folder
         "write_outside": (
             "import pathlib\nresults = []\n"
-            f"for target in ({str(outside)!r}, '/etc/pathconvex-written', '/usr/pathconvex-written'):\n"
+            f"for target in ({str(outside)!r}, '/etc/pathconvex-written', '/usr/pathconvex-written',"
+            f" {str(HOST_TMP_FILE)!r}):\n"
             "    try:\n        pathlib.Path(target).write_text('x')\n        results.append('wrote ' + target)\n"
             "    except OSError as exc:\n        results.append(type(exc).__name__)\n"
             "raise RuntimeError('WRITE ' + '; '.join(results))\n"),
@@ -616,7 +619,9 @@ def test_a_submission_has_no_network(attacked):
 @pytest.mark.slow
 def test_a_submission_writes_only_into_its_own_folder(attacked):
     errors = " ".join(attacked["grades"]["write_outside"].errors)
-    assert "WRITE" in errors and "wrote" not in errors, errors
+    assert f"wrote {HOST_TMP_FILE}" in errors, errors  # its private /tmp is writable...
+    assert not HOST_TMP_FILE.exists()  # ...and not the grader's
+    assert errors.count("wrote") == 1, errors
     assert not attacked["outside"].exists()
     assert not Path("/etc/pathconvex-written").exists() and not Path("/usr/pathconvex-written").exists()
 

@@ -4,6 +4,8 @@ lower bound's validity against exact optima and against every network, and the r
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -160,6 +162,28 @@ def test_route_stop_event_keeps_the_best_so_far():
                         progress=False, stop_event=stop, callback=callback)
     assert len(seen) == 1 and len(route.rounds) == 1 and route.stopped == "stopped"
     assert route.upper_bound <= min(route.start_objectives) + 1e-9
+
+
+def test_ctrl_c_in_the_first_convex_solve_returns_the_best_trained_start(monkeypatch, capsys):
+    import pathconvex_lab.convex.route as route_module
+    from pathconvex_lab import cli
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(route_module, "solve_groups", interrupted)
+    X, y = small_data(5, 60, 6)
+    route = solve_route(X, y, 0.05, time_limit=60.0, bound_time=1.0, networks=2, steps=100, subnets=20,
+                        progress=False)
+    assert route.stopped == "interrupted" and route.result is None and route.rounds == ()
+    assert route.upper_bound == pytest.approx(min(route.start_objectives), rel=1e-12)
+    assert network_objective(route.network(), X, y, 0.05) == pytest.approx(route.upper_bound, rel=1e-9)
+    assert route.lower_bound is None or route.lower_bound <= route.upper_bound
+    monkeypatch.setattr("pathconvex_lab.convex.solve_route", lambda *a, **k: route)
+    code = cli.main(["solve", "diabetes", "--beta", "0.05", "--json"])
+    out = json.loads(capsys.readouterr().out)
+    assert code == 130 and out["stopped"] == "interrupted" and out["groups"] == 0
+    assert out["upper_bound"] == pytest.approx(route.upper_bound) and "not solved" in out["solver_status"]
 
 
 def test_exact_route_on_small_data_is_certified():

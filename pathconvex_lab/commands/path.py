@@ -64,6 +64,8 @@ def _auto_groups(X, y, betas: list[float], layers: int, m1: int, seed: int, time
         return "exact", "exact groups"
     route = solve_route(X, y, min(betas), layers=layers, m1=m1, time_limit=time_limit, seed=seed, solver=solver,
                         progress=False)
+    if route.result is None:  # stopped before its first convex solve: no groups to give the path
+        raise KeyboardInterrupt("the route was stopped before its first convex solve ended")
     return route.result.groups, "route groups grown at the smallest beta, branch-and-bound bounds"
 
 

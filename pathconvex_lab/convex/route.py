@@ -106,7 +106,8 @@ class RouteResult:
         route: which route ran (``"exact"``, ``"trained+grown, exact pricing"``,
             ``"trained+grown, search pricing, branch-and-bound bound"``).
         status: the words of :func:`status_words`.
-        result: the last convex solution (its groups, blocks and certificate).
+        result: the last convex solution (its groups, blocks and certificate); None when the route
+            was stopped before its first convex solve finished (then ``net`` is the best trained start).
         net: the network attaining ``upper_bound`` (a trained one if no convex solution beat it).
         start_objectives: objectives of the trained networks the route started from.
         rounds: one :class:`RouteRound` per solve.
@@ -124,7 +125,7 @@ class RouteResult:
     beta: float
     layers: int
     m1: int
-    result: ConvexResult = field(repr=False)
+    result: ConvexResult | None = field(repr=False)
     net: Any = field(repr=False)
     start_objectives: tuple[float, ...]
     rounds: tuple[RouteRound, ...]
@@ -422,11 +423,13 @@ def solve_route(
         stopped = "interrupted"
     finally:
         bar.close()
-    if best is None:
+    if best is None and not start_objectives:
         raise KeyboardInterrupt("the route was interrupted before its first solve finished")
-    result = best[0]
-    net, upper = _best(result, X, y, beta)
-    outputs = result.outputs()  # the convex solution's own residual gives the tightest bound
+    result = None if best is None else best[0]
+    net, upper, outputs = None, np.inf, None
+    if result is not None:
+        net, upper = _best(result, X, y, beta)
+        outputs = result.outputs()  # the convex solution's own residual gives the tightest bound
     if start_objectives and min(start_objectives) < upper:  # never end above a start
         i = int(np.argmin(start_objectives))
         net, upper = nets[i], start_objectives[i]
@@ -452,14 +455,15 @@ def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: i
 
 
 def _finish(upper: float, lower: float | None, tol: float, route: str, beta: float, layers: int, m1: int,
-            result: ConvexResult, net: Any, starts: list[float], rounds: list[RouteRound] | tuple,
+            result: ConvexResult | None, net: Any, starts: list[float], rounds: list[RouteRound] | tuple,
             bound: PricingBound | None, stopped: str, start: float) -> RouteResult:
     """Assemble the result: the bracket (:func:`consistent_lower`), its gap, the verdict words."""
     lower = consistent_lower(lower, upper)
     gap = relative_gap(lower, upper)
     certified = gap is not None and gap <= tol
     return RouteResult(upper, lower, gap, certified, route, status_words(lower, upper, certified), tol, beta, layers,
-                       m1, replace(result, exact=certified), net, tuple(starts), tuple(rounds), bound, stopped,
+                       m1, None if result is None else replace(result, exact=certified), net, tuple(starts),
+                       tuple(rounds), bound, stopped,
                        time.perf_counter() - start)
 
 

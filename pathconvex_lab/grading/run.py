@@ -202,9 +202,17 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
     bad submission: the result says what went wrong. Raises SandboxUnavailable when no sandbox can
     be made and ``unsafe`` is False.
     """
-    start = time.perf_counter()
     timeout = check_positive(timeout, "timeout")
     sandbox = require_sandbox(unsafe)
+    grade = _grade(submission, autograder, timeout, unsafe)
+    grade.sandbox = sandbox
+    return grade
+
+
+def _grade(submission: str | os.PathLike, autograder: str | os.PathLike, timeout: float,
+           unsafe: bool) -> SubmissionGrade:
+    """:func:`grade_submission` once the sandbox is settled."""
+    start = time.perf_counter()
     file = str(submission)
     nb, why = read_submission(submission)
     assignment = submission_assignment(nb) if nb is not None else None
@@ -249,7 +257,7 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
     if summary["error"] and not summary["questions"]:
         grade = _zero_grade(file, assignment, "error", points, f"grading failed: {summary['error'][:300]}",
                             time.perf_counter() - start)
-        grade.errors, grade.sandbox = summary["errors"], sandbox
+        grade.errors = summary["errors"]
         return grade
     questions = {}
     for name, possible in points.items():  # the points come from the autograder, never from the run
@@ -257,7 +265,7 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
         questions[name] = (QuestionGrade(0.0, possible, "not graded (no test results)") if q is None else
                            QuestionGrade(_scored_points(q, possible), possible, _question_message(q)))
     return SubmissionGrade(file, assignment or expected_name, "graded", questions, errors=summary["errors"],
-                           seconds=time.perf_counter() - start, sandbox=sandbox)
+                           seconds=time.perf_counter() - start)
 
 
 def _read_summary(path: Path) -> dict[str, Any] | None:
