@@ -237,7 +237,8 @@ def _grade(submission: str | os.PathLike, autograder: str | os.PathLike, timeout
         result_path = Path(tmp) / "result.json"
         argv = [sys.executable, "-m", "pathconvex_lab.grading.referee", str(Path(zip_path).resolve()), str(copy),
                 str(result_path)] + (["--unsafe"] if unsafe else [])
-        proc = subprocess.Popen(argv, cwd=tmp, env=grading_env(Path(tmp) / "referee"), stdin=subprocess.DEVNULL,
+        env = grading_env(Path(tmp) / "referee")  # its own home and working folder, out of the submission's reach
+        proc = subprocess.Popen(argv, cwd=env["HOME"], env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
         try:
             output, _ = proc.communicate(timeout=timeout)
