@@ -21,7 +21,7 @@ from .checks import (DECISION_CASES, DECISION_EDGE_CASES, PATH_NORM_TEST_VECTOR,
                      check_missed_by_sampling, check_net_objective, check_net_objective_is_path_objective,
                      check_network_path_norm, check_p_star, check_path_norm_random, check_path_norm_test_vector,
                      check_program_form, check_program_value, check_rebuild, check_rebuild_network, check_sampled,
-                     check_sign_patterns, check_sign_patterns_random, check_trained, check_verdict)
+                     check_sign_patterns, check_sign_patterns_random, check_trained, check_verdict, show)
 from .run import (GRADE_TIMEOUT_S, QuestionGrade, SandboxUnavailable, SubmissionGrade, _scored_points,  # noqa: F401
                   clean_message, grade_submission, grade_submissions, read_submission, require_sandbox,
                   resolve_autograder, submission_assignment)
@@ -39,4 +39,4 @@ __all__ = ["answered", "AnswerError", "ASSIGN_TIMEOUT_S", "brute_force_path_norm
            "grade_submission", "grade_submissions", "GRADE_TIMEOUT_S", "grading_env", "GRADING_ENV_KEEP",
            "PATH_NORM_TEST_VECTOR", "question_points", "QuestionGrade", "read_submission", "require_sandbox",
            "resolve_autograder", "sandbox_status", "SandboxUnavailable", "submission_assignment",
-           "SubmissionGrade", "ZIP_DATE"]
+           "SubmissionGrade", "show", "ZIP_DATE"]

@@ -471,3 +471,14 @@ def check_verdict(verdict: Any, name: str, net: Any, X: Any, y: Any, beta: Any, 
                           f"(sigma/beta = {cert.ratio:.6g}, relative gap {cert.rel_gap:.3g})")
     if expected is not None and got != expected:
         raise AnswerError(f"`{name}` should be {expected}")
+
+
+# =========================================================================== showing answers
+
+
+def show(**answers: Any) -> None:
+    """Print ``name: value`` for each answer on one line; an answer still ``...`` reads
+    "not answered yet" (never "Ellipsis"), so an unanswered notebook shows what is left to do."""
+    parts = [f"{name}: {'not answered yet (replace the `...`)' if value is Ellipsis else value}"
+             for name, value in answers.items()]
+    print(" | ".join(parts))
