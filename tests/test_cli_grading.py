@@ -111,3 +111,15 @@ def test_grade_without_a_sandbox_refuses_in_one_line_unless_unsafe(tmp_path):
     assert unsafe.returncode == 0, unsafe.stderr
     [grade] = json.loads(unsafe.stdout)["submissions"]
     assert grade["status"] == "unknown assignment" and grade["sandbox"] == "none (--unsafe)"
+
+
+def test_grade_without_the_default_folder_names_the_assign_out_folder_option(tmp_path, capsys, monkeypatch):
+    """After `assign --out DIR`, a plain `grade` (which looks in build/assignments) says how to point at DIR."""
+    monkeypatch.chdir(tmp_path)
+    nb = tmp_path / "x.ipynb"
+    nb.write_text('{"cells": [], "metadata": {"otter": {"assignment_name": "hw1_arrangements"}}, "nbformat": 4, '
+                  '"nbformat_minor": 5}')
+    assert main(["grade", str(nb), "--json"]) == 0
+    [grade] = json.loads(capsys.readouterr().out)["submissions"]
+    assert grade["status"] == "unknown assignment" and "--autograder DIR" in grade["message"]
+    assert "assign --out" in grade["message"]

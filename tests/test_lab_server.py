@@ -164,3 +164,12 @@ def test_dry_run_plan_is_safe():
     assert not [a for a in argv if "token" in a.lower() or "password" in a.lower() or "disable" in a.lower()]
     assert Path(plan["notebook_dir"]) == Path(__file__).resolve().parents[1] / "notebooks"
     assert plan["url"].startswith(f"http://{HOST}:{plan['port']}/lab?token=")
+
+
+def test_dry_run_serves_the_current_folders_notebooks_first(tmp_path):
+    """A second copy of the notebooks (the current folder's) wins over the installed checkout's."""
+    (tmp_path / "notebooks").mkdir()
+    proc = subprocess.run([sys.executable, "-m", "pathconvex_lab", "lab", "--dry-run", "--json", "--no-browser"],
+                          capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert Path(json.loads(proc.stdout)["notebook_dir"]) == tmp_path / "notebooks"

@@ -78,8 +78,9 @@ def running_as_root() -> bool:
 
 
 def default_notebook_dir() -> Path:
-    """The repository's ``notebooks/`` (next to the package in a source checkout), else ./notebooks."""
-    for candidate in (Path(__file__).resolve().parents[2] / "notebooks", Path.cwd() / "notebooks"):
+    """``./notebooks`` when the current folder has one (your own copy, e.g. a second checkout), else
+    the ``notebooks/`` next to the package (the source checkout it is installed from)."""
+    for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"):
         if candidate.is_dir():
             return candidate
     raise InputError("no notebooks/ folder found next to the package or in the current folder; "

@@ -29,6 +29,8 @@ network problem: it is labelled "not a proof".
 
 from __future__ import annotations
 
+import math
+
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -317,26 +319,56 @@ class Certificate:
         return self.top_groups[self.top_values > threshold]
 
     def verdict(self) -> str:
-        """One line saying what the certificate proves."""
-        if self.certified:
-            return "CERTIFIED: globally optimal within the gap"
+        """What the certificate proves, in one plain sentence (the numbers follow in ``repr``).
+
+        Over the complete group set the lower bound is a proof, so the sentence always says how
+        far from the best possible network the candidate is proved to be; it calls the candidate
+        optimal only within ``tol`` (the tolerance passed to :func:`certificate`), and says "a
+        better network exists" only when a neuron is proved to lower the objective."""
+        distance = percent(self.rel_gap)
         if not self.exact_groups:
-            return "not a proof: groups are not the complete set (bounds hold for the restricted program)"
+            return ("not a proof: the groups checked are not all the groups, so these bounds hold only for the "
+                    "program over them")
+        if self.certified:
+            return f"certified optimal: within {distance} of the best possible objective, proved (tolerance {self.tol:g})"
+        within = f"within {distance} of the best possible objective, proved; more than the tolerance {self.tol:g}"
         if self.ratio > 1 and self.sigma_exact:
-            return "NOT optimal: some atom has r.a > beta (see top_groups)"
+            return (f"{within}. A better network exists: its best new neuron scores {self.ratio:.4g} x beta (above "
+                    "beta), so adding that neuron lowers the objective")
         if self.ratio > 1:
-            return "not certified: the cone-free bound on sigma_A exceeds beta (use support='projection')"
-        return "not certified: gap above tolerance"
+            return (f"{within}. The bound on the best new neuron's score ({self.ratio:.4g} x beta) is above beta, "
+                    "so it cannot rule out a better network")
+        return within
+
+    def headline(self) -> str:
+        """A few words for a figure title: "certified optimal (within 1e-06%)", "within 0.077% of the
+        best, proved" or "not a proof (not all groups)"."""
+        if not self.exact_groups:
+            return "not a proof (not all groups)"
+        if self.certified:
+            return f"certified optimal (within {percent(self.rel_gap)})"
+        return f"within {percent(self.rel_gap)} of the best, proved" + ("; a better network exists"
+                                                                         if self.ratio > 1 and self.sigma_exact else "")
 
     def __repr__(self) -> str:
-        sig = "" if self.sigma_exact else " (upper bound)"
+        score = "at most 1 at an optimum" + ("" if self.sigma_exact else "; this is an upper bound on the score")
         return (
             f"Certificate({self.verdict()};\n"
-            f"  p_cvx in [{self.lower_bound:.8g}, {self.primal:.8g}], gap={self.gap:.3g} (relative {self.rel_gap:.3g}, tol {self.tol:g}),\n"
-            f"  sigma_A(r)/beta={self.ratio:.6g}{sig}, r.f={self.fit:.6g} vs beta*R={self.penalty:.6g},\n"
-            f"  groups={self.num_groups} ({'exact' if self.exact_groups else 'not exact'}), "
-            f"{self.evaluated_groups} solved by {self.support}, {self.seconds:.2f} s)"
+            f"  best possible objective: at least {self.lower_bound:.8g}, and this network reaches {self.primal:.8g} "
+            f"(gap {self.gap:.3g}, relative {self.rel_gap:.3g}),\n"
+            f"  best new neuron's score / beta: {self.ratio:.6g} ({score}),\n"
+            f"  residual . prediction {self.fit:.6g} vs beta x path norm {self.penalty:.6g} (equal at an optimum),\n"
+            f"  groups: {self.num_groups} ({'all of them' if self.exact_groups else 'not all of them'}), "
+            f"{self.evaluated_groups} scored by the {self.support} method, {self.seconds:.2f} s)"
         )
+
+
+def percent(fraction: float) -> str:
+    """``0.00077 -> "0.077%"``, ``3e-9 -> "3e-07%"``: a relative gap as a readable percentage."""
+    if not math.isfinite(fraction):
+        return "an unbounded distance"
+    value = 100.0 * max(fraction, 0.0)
+    return f"{value:.2g}%" if value >= 1e-3 or value == 0 else f"{value:.1e}%"
 
 
 def dual_lower_bound(r: np.ndarray, y: np.ndarray, beta: float, sigma: float) -> tuple[float, float]:

@@ -138,7 +138,8 @@ def resolve_autograder(autograder: str | os.PathLike, assignment: str | None) ->
         return path, ""
     if not path.is_dir():
         return None, (f"--autograder {path}: no such zip or folder; build the assignments first "
-                      "(pathconvex-lab assign)")
+                      "(pathconvex-lab assign), or pass --autograder DIR with the folder you gave `assign --out`, "
+                      "or the assignment's autograder zip")
     if assignment is None:
         return None, ("the notebook carries no assignment name (otter metadata): grade it with "
                       "--autograder <the assignment's autograder zip>")

@@ -131,8 +131,8 @@ def certificate_figure(cert: Any, top: int = 40, title: str = "") -> Any:
     ax.bar(np.arange(values.size), values, color=np.where(values > 1 + 1e-6, "C3", "C2"))
     ax.axhline(1.0, color="black", lw=1)
     ax.set_xlabel("group (sorted)")
-    ax.set_ylabel("support value / beta")
-    ax.set_title(title or cert.verdict(), fontsize=9)
+    ax.set_ylabel("neuron score / beta")
+    ax.set_title(title or cert.headline(), fontsize=9)
     fig.tight_layout()
     return fig
 

@@ -44,3 +44,25 @@ def guarded(status: Any, out: Any, draw: Callable[[], None]) -> Callable[[Any], 
             show_error(status, out, exc)
 
     return callback
+
+
+def full_labels(widget: Any) -> Any:
+    """Give every control under ``widget`` (itself included) a label as wide as its text, so that no
+    description is cut to "sub-netw..." by ipywidgets' fixed label width. Returns ``widget``."""
+    style = getattr(widget, "style", None)
+    if getattr(widget, "description", "") and style is not None and style.has_trait("description_width"):
+        style.description_width = "initial"
+    for child in getattr(widget, "children", ()):
+        full_labels(child)
+    return widget
+
+
+def labelled(factory: Callable[..., Any]) -> Callable[..., Any]:
+    """Decorator for a widget factory: :func:`full_labels` on what it returns."""
+    import functools
+
+    @functools.wraps(factory)
+    def build(*args: Any, **kwargs: Any) -> Any:
+        return full_labels(factory(*args, **kwargs))
+
+    return build

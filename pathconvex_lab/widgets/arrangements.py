@@ -23,6 +23,7 @@ from .. import arrangements as ar
 from ..data import add_bias, gaussian
 from ..viz import arrangements as va
 from ._common import guarded as _guarded
+from ._common import labelled
 from ._common import show_plotly as _show_plotly
 from ._common import show_png as _show_png
 
@@ -48,6 +49,7 @@ def _pattern_line(pats: ar.Patterns, pre: np.ndarray) -> str:
 
 
 # ----------------------------------------------------------------------------- dashboards
+@labelled
 def neuron_widget(X2: Any = None) -> Any:
     """One neuron ``(Xu)_+`` with ``u = (cos a, sin a, b)`` over 2-D points ``X2 (n, 2)``
     (a bias column is appended). Sliders: angle ``a`` (degrees) and offset ``b``.
@@ -79,6 +81,7 @@ def neuron_widget(X2: Any = None) -> Any:
     return box
 
 
+@labelled
 def sphere_widget(X: Any = None) -> Any:
     """The arrangement of ``X (n, 3)`` in parameter space: great circles ``x_i^T u = 0`` on the
     sphere of directions ``u``, one dot per chamber, and the current ``u`` (black), set by
@@ -124,6 +127,7 @@ def _count_curve(mode: str, r: int, max_n: int) -> tuple[list[int], list[int], l
     return ns, counts, bounds
 
 
+@labelled
 def counts_widget(max_n: int = 24) -> Any:
     """Exact pattern counts vs ``C(n, rank)`` as points are added, for data in general position
     (Gaussian) or degenerate data (grid points). Controls: data toggle, rank, largest ``n``.
@@ -155,6 +159,7 @@ def counts_widget(max_n: int = 24) -> Any:
     return box
 
 
+@labelled
 def coverage_widget(X: Any = None, max_samples: int = 100_000, seed: int = 0) -> Any:
     """Sampling coverage meter: the fraction of the exact pattern set that ``N`` Gaussian
     directions find (log slider for ``N``), the coverage curve, and the sphere with the

@@ -21,6 +21,7 @@ import numpy as np
 
 from ..data import add_bias, ds3
 from ._common import guarded as _guarded
+from ._common import labelled
 from ._common import show_png as _show_png
 
 
@@ -54,6 +55,7 @@ def _trained(make_net: Callable[[int], Any], X: np.ndarray, y: np.ndarray, beta:
                           progress=False, device="cpu", seed=0)
 
 
+@labelled
 def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neurons: int = 3, restarts: int = 2,
                      steps: int = 600, lr: float = 2e-2, solver: str = "auto") -> Any:
     """Two-layer ReLU network with weight decay: convex optimum vs Adam with ``neurons`` neurons.
@@ -104,6 +106,7 @@ def two_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.05, neuron
     return box
 
 
+@labelled
 def three_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.1, m1: int = 2, subnets: int = 3,
                        max_m1: int = 3, restarts: int = 2, steps: int = 800, lr: float = 2e-2,
                        solver: str = "auto") -> Any:
@@ -165,7 +168,7 @@ def _adam_rows(label: str, adam: list[float], optimum: float, cert: Any, bounds:
         (label, ", ".join(f"{v:.6g}" for v in adam)),
         ("best Adam above the optimum", f"{100 * (min(adam) / optimum - 1):.3g} %"),
         ("certificate of the best Adam network",
-         html.escape(cert.verdict()) + f" (sigma_A/beta = {cert.ratio:.4g}, {bounds})"),
+         html.escape(cert.verdict()) + f" (best new neuron's score / beta = {cert.ratio:.4g}, {bounds})"),
     ]
 
 

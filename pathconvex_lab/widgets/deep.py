@@ -25,6 +25,7 @@ from ..data import add_bias, load_dataset
 from ..nets import ParallelReLUNet, resolve_device
 from ..train import TrainResult, train
 from ..viz import deep as vd
+from ._common import labelled
 from ._common import show_error as _show_error
 from ._common import show_png as _show_png
 
@@ -50,6 +51,7 @@ def data_view(net: ParallelReLUNet, X: np.ndarray, y: np.ndarray, resolution: in
     return {"kind": "fit", "x": X[:, 0], "y": y, "xs": xs, "fs": net.predict(add_bias(xs[:, None]))}
 
 
+@labelled
 def training_dashboard(*, device: Any = "auto", n_points: int | None = None, max_redraws_per_s: float = 10.0,
                        seed: int = 0) -> Any:
     """Build the live training dashboard (see the module docstring).

@@ -23,7 +23,7 @@ from typing import Any
 
 from ..data import REAL_DATASETS, load
 from ..viz import real_data as vr
-from ._common import show_error, show_png
+from ._common import labelled, show_error, show_png
 
 
 def dashboard_problem(name: str, rows: int) -> tuple[Any, Any]:
@@ -40,6 +40,7 @@ def result_html(result: Any) -> str:
             f"stopped: {html.escape(result.stopped)}; {result.seconds:.1f} s</small>")
 
 
+@labelled
 def route_dashboard(*, dataset: str = "diabetes", beta: float = 0.1, layers: int = 2, max_rows: int = 150,
                     time_limit: float = 10.0, networks: int = 1, steps: int = 300, subnets: int = 100,
                     seed: int = 0) -> Any:

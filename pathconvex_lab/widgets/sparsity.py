@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import InputError
 from ..viz import sparsity as vs
 from ._common import guarded as _guarded
+from ._common import labelled
 from ._common import show_png as _show_png
 
 #: Grid resolution of the function (1-D) and decision-boundary (2-D) views.
@@ -97,15 +98,16 @@ class _PathView:
 def _path_text(path: Any, i: int) -> str:
     """HTML summary of point ``i``: objective, sub-networks, active blocks and the certificate."""
     p = path.point(i)
-    verdict = "certified optimal" if p["certified"] else ("not a proof (groups incomplete)" if not path.exact_groups
-                                                          else "NOT certified")
+    verdict = ("certified optimal" if p["certified"] else "not a proof (not all groups were checked)"
+               if not path.exact_groups else "not certified to the tolerance")
     zero = " (beta >= beta_max: the zero network is optimal)" if p["beta"] >= path.beta_max else ""
     return (f"beta = <b>{p['beta']:.4g}</b>{zero}; objective {p['objective']:.8g}; "
             f"<b>{p['subnetworks']}</b> sub-networks after pruning (at most n + 1 = {path.X.shape[0] + 1}), "
             f"{p['active_groups']} active blocks before; certificate: p* in [{p['lower_bound']:.8g}, "
-            f"{p['objective']:.8g}], sigma_A(r)/beta = {p['ratio']:.6f}: {verdict}")
+            f"{p['objective']:.8g}], best new neuron's score / beta = {p['ratio']:.6f}: {verdict}")
 
 
+@labelled
 def path_widget(path: Any, start: int | None = None) -> Any:
     """Scrub a solved :class:`~pathconvex_lab.convex.RegularizationPath` of 1-D or 2-D data (with a
     bias column). The slider's options are the path's betas (value: the index ``i``).
@@ -137,6 +139,7 @@ def path_widget(path: Any, start: int | None = None) -> Any:
     return box
 
 
+@labelled
 def rank_widget(sweep: Any, start: int | None = None) -> Any:
     """Scrub a :class:`~pathconvex_lab.convex.RankSweep`: the slider picks the rank ``r``; the text
     gives groups, time, ``p_hat``, ``p_hat / p*`` and the bound. ``children = (slider, HTML, Output, HTML status)``."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._validate import check_matrix
 from ..errors import InputError
+from ._common import labelled
 
 #: Slider range for w and b, and its step.
 SLIDER_RANGE = (-2.0, 2.0, 0.1)
@@ -62,6 +63,7 @@ def neuron_png(X: Any, w: float, b: float) -> bytes:
     return buffer.getvalue()
 
 
+@labelled
 def relu_neuron_widget(X: Any = None) -> Any:
     """Sliders for ``w`` and ``b``, the pattern as text and the neuron's plot.
 

@@ -31,6 +31,7 @@ Fixtures (``tests/browser/conftest.py``):
 
 Helpers (all take the Playwright ``page``): :func:`open_notebook`, :func:`run_all`,
 :func:`wait_until_all_cells_ran`, :func:`assert_notebook_clean`, :func:`open_and_run_all`,
+:func:`view_problems`,
 :func:`wait_for_kernel_idle`, :func:`slider`, :func:`move_slider`, :func:`drag_slider`,
 :func:`click_button`, :func:`widget_output_text`, :func:`widget_output_html`,
 :func:`plotly_state`, :func:`wait_for_change`. Sliders and buttons are found by their widget
@@ -302,15 +303,56 @@ def assert_notebook_clean(page: Any) -> None:
     assert not problems, "\n".join(problems)
 
 
+_VIEW_PROBLEMS_JS = """async () => {
+  const problems = [];
+  for (const label of document.querySelectorAll('.jp-Notebook .widget-label, .jp-Notebook .widget-label-basic')) {
+    if (label.offsetParent !== null && label.scrollWidth > label.clientWidth + 1) {
+      problems.push('widget label cut off: ' + JSON.stringify(label.textContent));
+    }
+  }
+  const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-OutputArea-output img'));
+  for (const img of images) {
+    try { await img.decode(); } catch (e) { problems.push('image not decodable'); continue; }
+    if (img.naturalWidth === 0 || img.getBoundingClientRect().width === 0) { problems.push('image of zero size'); continue; }
+    const canvas = document.createElement('canvas');
+    canvas.width = Math.min(img.naturalWidth, 300);
+    canvas.height = Math.max(1, Math.round(canvas.width * img.naturalHeight / img.naturalWidth));
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(img, 0, 0, canvas.width, canvas.height);
+    const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+    let sum = 0, sq = 0, count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const v = 0.299 * data[i] + 0.587 * data[i + 1] + 0.114 * data[i + 2];
+      sum += v; sq += v * v; count += 1;
+    }
+    const variance = sq / count - (sum / count) ** 2;
+    if (variance < 1.0) { problems.push('blank image (' + img.naturalWidth + 'x' + img.naturalHeight + ')'); }
+  }
+  for (const plot of document.querySelectorAll('.jp-Notebook .js-plotly-plot')) {
+    const box = plot.getBoundingClientRect();
+    if (plot.offsetParent !== null && (box.width < 10 || box.height < 10)) { problems.push('plotly view of zero size'); }
+  }
+  return problems;
+}"""
+
+
+def view_problems(page: Any) -> list[str]:
+    """What a student would see wrong in the open notebook: a widget label cut off (its text wider
+    than its box), an image that is empty or blank (luminance variance < 1 on a 0-255 scale), a
+    plotly view of zero size."""
+    return page.evaluate(_VIEW_PROBLEMS_JS)
+
+
 def open_and_run_all(page: Any, notebook: str, timeout: float = DEFAULT_RUN_TIMEOUT_S) -> dict:
-    """Open ``notebook``, Run All, wait until every cell finished, assert nothing failed.
+    """Open ``notebook``, Run All, wait until every cell finished, assert nothing failed and that
+    nothing shown is cut off or blank (:func:`view_problems`).
 
     Returns the final :func:`cell_states`.
     """
     open_notebook(page, notebook)
     run_all(page)
     state = wait_until_all_cells_ran(page, timeout)
-    problems = notebook_problems(page, state)
+    problems = notebook_problems(page, state) + view_problems(page)
     assert not problems, f"{notebook}:\n" + "\n".join(problems)
     return state
 
