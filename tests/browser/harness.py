@@ -312,7 +312,9 @@ _VIEW_PROBLEMS_JS = """async () => {
   }
   const images = Array.from(document.querySelectorAll('.jp-Notebook .jp-OutputArea-output img'));
   for (const img of images) {
-    try { await img.decode(); } catch (e) { problems.push('image not decodable'); continue; }
+    if (!img.complete) {
+      await new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); setTimeout(done, 5000); });
+    }
     if (img.naturalWidth === 0 || img.getBoundingClientRect().width === 0) { problems.push('image of zero size'); continue; }
     const canvas = document.createElement('canvas');
     canvas.width = Math.min(img.naturalWidth, 300);
