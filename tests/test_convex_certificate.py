@@ -98,7 +98,7 @@ def test_certificate_at_convex_optimum_is_certified(optimum, groups):
     assert cert.ratio <= 1 + 1e-4
     assert cert.lower_bound <= optimum.objective <= cert.primal + 1e-12
     assert cert.lower_bound == pytest.approx(P_STAR, rel=1e-6)
-    assert "certified optimal: within" in repr(cert) and "of the best possible objective, proved" in repr(cert)
+    assert "certified optimal: at most" in repr(cert) and "above the best possible objective, proved" in repr(cert)
     # the network rebuilt from the solution is certified the same way
     X, y = ds1()
     net_cert = certificate(optimum.network(), X, y, BETA, groups)

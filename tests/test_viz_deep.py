@@ -42,3 +42,17 @@ def test_figures_draw_what_they_are_given():
     fig = vd.histories_figure([history], ["run"], reference=1.0)
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), history["objective"])
     assert fig.axes[0].lines[1].get_ydata()[0] == 1.0
+
+
+def test_the_dashboard_before_training_says_where_the_curve_will_be():
+    """06's loss panel used to be an empty 0-1 box until Train was pressed."""
+    from pathconvex_lab.widgets.deep import data_view
+
+    X2, y = moons(20, seed=0)
+    net = ParallelReLUNet((3, 3, 1), 4, seed=0)
+    view = data_view(net, X2, y)
+    fig = vd.dashboard_figure({"step": [], "objective": []}, np.ones(4), view)
+    loss = fig.axes[0]
+    assert not loss.axison and "press Train" in " ".join(t.get_text() for t in loss.texts)
+    fig = vd.dashboard_figure({"step": [0, 5], "objective": [2.0, 1.0]}, np.ones(4), view)
+    assert fig.axes[0].axison and fig.axes[0].lines

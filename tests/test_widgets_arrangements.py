@@ -125,3 +125,24 @@ def test_exercise_checker():
     assert aw.check_pattern_bound_exercise(lambda n, r: right(n, r) // 2).startswith("Not yet")
     assert aw.check_pattern_bound_exercise(lambda n, r: 2 * sum(math.comb(n, k) for k in range(r))).startswith("Not yet")
     assert aw.check_pattern_bound_exercise(stub).startswith("Not implemented")
+
+
+def test_labels_of_close_points_point_away_from_each_other():
+    """Points 3 and 7 of the neuron figure's data used to be labelled on top of each other ("37")."""
+    from pathconvex_lab.viz.arrangements import label_offset
+
+    points = np.array([[0.0, 0.0], [0.02, 0.01], [1.0, 1.0]])
+    (ax, ay), (bx, by) = label_offset(points, 0), label_offset(points, 1)
+    assert ax * bx + ay * by < 0  # opposite directions
+    assert abs(np.hypot(ax, ay) - 7.0) < 1e-9
+
+
+def test_neuron_figure_names_its_axes_and_keeps_the_legend_off_the_plot():
+    from pathconvex_lab.data import gaussian
+    from pathconvex_lab.viz.arrangements import neuron_figure
+
+    X2 = gaussian(8, 2, seed=1)
+    fig = neuron_figure(X2, 30, 0.1, X2[:, 0] > 0)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2"
+    assert ax.get_legend() is None and len(fig.legends) == 1  # below the axes, not over the line

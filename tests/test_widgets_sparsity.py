@@ -144,3 +144,26 @@ def test_widget_uses_the_disk_cache(tmp_path, monkeypatch):
     box = ws.path_widget(cached)
     box.slider.value = 0
     assert box.children[-1].value == ""
+
+
+def test_an_exact_approximation_stays_on_the_log_axis_of_the_excess():
+    """p_hat / p* - 1 of 1e-15 (exact to rounding) used to be drawn off the axis at 1e-15."""
+    from pathconvex_lab.viz import sparsity as vs
+
+    for fig in (vs.rank_figure([1, 2, 3], [10, 40, 90], [0.1, 0.2, 0.3], [1.2, 1.01, 1 + 1e-15], [30, 5, 1.0]),
+                vs.tightness_figure([0.0, 0.5, 2.0], [1 + 1e-15, 1.001, 1.3], [1.0, 2.25, 9.0])):
+        ax = fig.axes[-1]
+        low, high = ax.get_ylim()
+        ys = np.concatenate([line.get_ydata() for line in ax.get_lines()])
+        assert ys.min() >= vs.EXCESS_FLOOR and low <= ys.min() and ys.max() <= high
+        assert any("exact" in text.get_text() for text in ax.get_legend().get_texts())
+
+
+@pytest.mark.parametrize("count", [1, 3, 9, 16, 30, 64, 500])
+def test_bar_ticks_never_crowd(count):
+    """04's bar chart of 16 sub-networks used to label all 16 bars in a 1-inch panel."""
+    from pathconvex_lab.viz.sparsity import bar_ticks
+
+    ticks = bar_ticks(count)
+    assert len(ticks) <= 9 and ticks[0] == 0 and ticks.max() < count
+    assert len(ticks) == count if count <= 9 else len(ticks) >= 3

@@ -318,20 +318,29 @@ class Certificate:
         """Indices of evaluated groups whose best sign has ``value / beta > threshold`` (most violating first)."""
         return self.top_groups[self.top_values > threshold]
 
+    @property
+    def excess(self) -> float:
+        """``(primal - lower_bound) / lower_bound``: the candidate's objective is proved to be at most
+        this fraction above the best possible one (inf when the lower bound is not positive)."""
+        if self.lower_bound <= 0:
+            return 0.0 if self.gap <= 0 else math.inf
+        return max(self.gap, 0.0) / self.lower_bound
+
     def verdict(self) -> str:
         """What the certificate proves, in one plain sentence (the numbers follow in ``repr``).
 
-        Over the complete group set the lower bound is a proof, so the sentence always says how
-        far from the best possible network the candidate is proved to be; it calls the candidate
-        optimal only within ``tol`` (the tolerance passed to :func:`certificate`), and says "a
-        better network exists" only when a neuron is proved to lower the objective."""
-        distance = percent(self.rel_gap)
+        Over the complete group set the lower bound is a proof, so the sentence says how far above
+        the best possible objective the candidate is proved to be at most; it calls the candidate
+        optimal only within ``tol`` (the tolerance passed to :func:`certificate`, on the relative
+        gap), and says "a better network exists" only when a neuron is proved to lower the objective."""
         if not self.exact_groups:
             return ("not a proof: the groups checked are not all the groups, so these bounds hold only for the "
                     "program over them")
+        distance = (f"at most {percent(self.excess)} above the best possible objective" if math.isfinite(self.excess)
+                    else "no distance to the best possible objective is proved (the lower bound is 0)")
         if self.certified:
-            return f"certified optimal: within {distance} of the best possible objective, proved (tolerance {self.tol:g})"
-        within = f"within {distance} of the best possible objective, proved; more than the tolerance {self.tol:g}"
+            return f"certified optimal: {distance}, proved (tolerance {self.tol:g})"
+        within = f"{distance}, proved; more than the tolerance {self.tol:g}"
         if self.ratio > 1 and self.sigma_exact:
             return (f"{within}. A better network exists: its best new neuron scores {self.ratio:.4g} x beta (above "
                     "beta), so adding that neuron lowers the objective")
@@ -341,14 +350,14 @@ class Certificate:
         return within
 
     def headline(self) -> str:
-        """A few words for a figure title: "certified optimal (within 1e-06%)", "within 0.077% of the
-        best, proved" or "not a proof (not all groups)"."""
+        """A few words for a figure title: "certified optimal (at most 1e-06% above the best)",
+        "at most 0.077% above the best, proved" or "not a proof (not all groups)"."""
         if not self.exact_groups:
             return "not a proof (not all groups)"
         if self.certified:
-            return f"certified optimal (within {percent(self.rel_gap)})"
-        return f"within {percent(self.rel_gap)} of the best, proved" + ("; a better network exists"
-                                                                         if self.ratio > 1 and self.sigma_exact else "")
+            return f"certified optimal (at most {percent(self.excess)} above the best)"
+        return f"at most {percent(self.excess)} above the best, proved" + (
+            "; a better network exists" if self.ratio > 1 and self.sigma_exact else "")
 
     def __repr__(self) -> str:
         score = "at most 1 at an optimum" + ("" if self.sigma_exact else "; this is an upper bound on the score")
@@ -364,10 +373,12 @@ class Certificate:
 
 
 def percent(fraction: float) -> str:
-    """``0.00077 -> "0.077%"``, ``3e-9 -> "3e-07%"``: a relative gap as a readable percentage."""
+    """``0.00077 -> "0.077%"``, ``3e-9 -> "3.0e-07%"``, ``4.4 -> "440%"``: a fraction as a readable percentage."""
     if not math.isfinite(fraction):
         return "an unbounded distance"
     value = 100.0 * max(fraction, 0.0)
+    if value >= 100:
+        return f"{value:,.0f}%"
     return f"{value:.2g}%" if value >= 1e-3 or value == 0 else f"{value:.1e}%"
 
 

@@ -47,14 +47,30 @@ def neuron_figure(X2: Any, angle_deg: float, offset: float, pattern: Any, title:
     ax.scatter(*X2[active].T, color="C1", s=50, zorder=3, label="active (1)")
     ax.scatter(*X2[~active].T, facecolors="white", edgecolors="C1", s=50, zorder=3, label="inactive (0)")
     for i, (a, b) in enumerate(X2):
-        ax.annotate(str(i), (a, b), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        ax.annotate(str(i), (a, b), textcoords="offset points", xytext=label_offset(X2, i), fontsize=7,
+                    ha="center", va="center")
     ax.set_xlim(lo[0], hi[0])
     ax.set_ylim(lo[1], hi[1])
     ax.set_aspect("equal")
-    ax.legend(loc="upper left", fontsize=7)
+    ax.set_xlabel("x1")
+    ax.set_ylabel("x2")
+    fig.legend(*ax.get_legend_handles_labels(), loc="lower center", ncol=3, fontsize=7, frameon=False)
     ax.set_title(title or f"pattern {pattern_bits(active)}", fontsize=9)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0.07, 1, 1))  # room below the axes for the legend: it never hides the line
     return fig
+
+
+def label_offset(points: Any, i: int, distance: float = 7.0) -> tuple[float, float]:
+    """Offset in points ``(dx, dy)`` for the label of ``points[i]`` (``(n, 2)``), pointing away from
+    its nearest neighbour, so that labels of close points do not run together ("3" and "7" as "37")."""
+    points = np.asarray(points, dtype=float)
+    others = np.delete(points, i, axis=0)
+    if others.size == 0:
+        return (distance * 0.7, distance * 0.7)
+    away = points[i] - others[np.argmin(np.linalg.norm(others - points[i], axis=1))]
+    norm = float(np.linalg.norm(away))
+    away = away / norm if norm > 0 else np.array([0.7071, 0.7071])
+    return (float(distance * away[0]), float(distance * away[1]))
 
 
 def _great_circle(x: np.ndarray, points: int = 120) -> np.ndarray:

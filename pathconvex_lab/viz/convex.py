@@ -69,16 +69,21 @@ def training_figure(
     return fig
 
 
-def block_norms_figure(norms: Mapping[str, Any], floor: float = 1e-12, title: str = "") -> Any:
-    """Sorted block norms ``||V_g^s||_F`` (log scale) of one or more solutions, ``label -> norms``:
-    group sparsity at a glance (how many sub-networks carry the solution)."""
+def block_norms_figure(norms: Mapping[str, Any], floor: float = 1e-12, title: str = "",
+                       keep_rtol: float = 1e-9) -> Any:
+    """Sorted block norms (log scale) of one or more solutions, ``label -> norms``: group sparsity
+    at a glance. Each legend entry counts the blocks above ``keep_rtol`` times the largest, the
+    rule by which ``ConvexResult.network()`` keeps a sub-network (default 1e-9, the same), so the
+    count is the number of neurons (two layers) or sub-networks (three layers) of the network."""
     fig, (ax,) = _figure(5.6, 3.4)
     for i, (label, values) in enumerate(norms.items()):
         v = np.sort(np.asarray(values, dtype=float).reshape(-1))[::-1]
-        ax.semilogy(np.arange(1, v.size + 1), np.maximum(v, floor), marker=".", color=f"C{i}", label=f"{label} ({(v > 1e-6 * v.max(initial=0)).sum()} above 1e-6 max)")
+        kept = int(((v > keep_rtol * v.max(initial=0)) & (v > 0)).sum())
+        ax.semilogy(np.arange(1, v.size + 1), np.maximum(v, floor), marker=".", color=f"C{i}",
+                    label=f"{label}: {kept} kept in the network")
     ax.set_xscale("log")
-    ax.set_xlabel("block rank")
-    ax.set_ylabel("||V||_F")
+    ax.set_xlabel("block, largest first")
+    ax.set_ylabel("block norm (log)")
     ax.legend(fontsize=8)
     ax.set_title(title, fontsize=10)
     fig.tight_layout()

@@ -166,6 +166,10 @@ def dashboard_figure(history: Mapping[str, Sequence[float]], norms: Any, view: M
     if history.get("step"):
         draw_history(ax_loss, history)
         ax_loss.set_title(f"step {history['step'][-1]}: objective {history['objective'][-1]:.5g}", fontsize=9)
+    else:  # before training: say so, instead of an empty 0-1 box
+        ax_loss.set_axis_off()
+        ax_loss.text(0.5, 0.5, "the objective curve appears here\nwhen you press Train", ha="center", va="center",
+                     fontsize=10, color="0.4", transform=ax_loss.transAxes)
     if view["kind"] == "boundary":
         draw_boundary(ax_view, view["X2"], view["y"], view["grid"], view.get("title", ""))
     else:

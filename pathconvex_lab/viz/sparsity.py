@@ -176,9 +176,10 @@ class PathFigure:
                 ["decision boundary f = 0", "sub-network active regions"], fontsize=7, loc="upper left")]
         self.bars.set_ylim(0, 1.05 * max_norm if max_norm > 0 else 1.0)
         self.bars.set_xlim(-0.6, self.max_subnets - 0.4)
-        self.bars.set_xticks(np.arange(self.max_subnets), [str(k + 1) for k in range(self.max_subnets)], fontsize=7)
+        ticks = bar_ticks(self.max_subnets)
+        self.bars.set_xticks(ticks, [str(k + 1) for k in ticks], fontsize=7)
         self.bars.set_xlabel("sub-network")
-        self.bars.set_title("norm ||V_k||_F", fontsize=9)
+        self.bars.set_title("sub-network norm", fontsize=9)
         self.title = self.ax.text(0.5, 1.03, "", transform=self.ax.transAxes, ha="center", va="bottom",
                                   fontsize=10)
         self._fixed.append(self.title)
@@ -276,6 +277,33 @@ def path_boundary_figure(gx: Any, gy: Any, contributions: Any, X2: Any, y: Any, 
     return fig.update(contributions, norms, title, regions=regions)
 
 
+def bar_ticks(count: int, most: int = 9) -> np.ndarray:
+    """Positions (0-based) of the tick labels for ``count`` bars numbered from 1: every bar when at
+    most ``most`` fit, else bar 1 and the multiples of a round step (2, 5, 10, 20, 50, ...), so that
+    labels never run together."""
+    steps = [m * 10**e for e in range(7) for m in (1, 2, 5)]
+    step = 1 if count <= most else next(s for s in steps[1:] if count // s + 1 <= most)
+    if step == 1:
+        return np.arange(count)
+    return np.array([0] + list(range(step - 1, count, step)))
+
+
+#: Smallest excess objective drawn on a log axis: below it, the approximation equals the optimum
+#: to the solvers' accuracy, and the point is drawn hollow at this level (never off the axis).
+EXCESS_FLOOR = 1e-8
+
+
+def _plot_excess(ax: Any, x: Any, ratios: Any, label: str) -> None:
+    """``ratios - 1`` on a log axis: values below :data:`EXCESS_FLOOR` (the approximation is exact to
+    solver accuracy) are drawn hollow at the floor, with their own legend entry."""
+    excess = np.asarray(ratios, dtype=np.float64) - 1.0
+    exact = excess < EXCESS_FLOOR
+    ax.plot(x, np.maximum(excess, EXCESS_FLOOR), "o-", color="C0", label=label)
+    if exact.any():
+        ax.plot(np.asarray(x)[exact], np.full(int(exact.sum()), EXCESS_FLOOR), "o", color="C0", mfc="white",
+                label=f"exact (below {EXCESS_FLOOR:g}: solver accuracy)")
+
+
 def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_factors: Any, *,
                 exact_groups: int | None = None, exact_seconds: float | None = None, current: int | None = None) -> Any:
     """The approximation of MATH §6 against the rank ``r``: groups of ``X_hat`` (and of ``X``),
@@ -294,8 +322,8 @@ def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_fa
         ax.axhline(exact_seconds, color="black", ls="--", lw=1, label=f"exact: {exact_seconds:.2f} s")
     ax.set_title("solve time (s)")
     ax = axes[2]
-    ax.plot(ranks, np.asarray(ratios, dtype=float) - 1.0 + 1e-16, "o-", label="p_hat / p* - 1")
-    ax.plot(ranks, np.asarray(bound_factors, dtype=float) - 1.0 + 1e-16, "s--", color="tab:red",
+    _plot_excess(ax, ranks, ratios, "p_hat / p* - 1")
+    ax.plot(ranks, np.maximum(np.asarray(bound_factors, dtype=float) - 1.0, EXCESS_FLOOR), "s--", color="tab:red",
             label="bound (1 + γ)² - 1")
     ax.set_yscale("log")
     ax.set_title("excess objective")
@@ -314,9 +342,9 @@ def tightness_figure(x: Any, ratios: Any, bound_factors: Any, *, xlabel: str = "
     order = np.argsort(np.asarray(x, dtype=np.float64))
     x = np.asarray(x, dtype=np.float64)[order]
     fig, ax = _figure(6.0, 3.4)
-    ax.plot(x, np.asarray(ratios, dtype=np.float64)[order] - 1.0 + 1e-16, "o-", label="measured p_hat / p* - 1")
-    ax.plot(x, np.asarray(bound_factors, dtype=np.float64)[order] - 1.0 + 1e-16, "s--", color="tab:red",
-            label="bound (1 + γ)² - 1")
+    _plot_excess(ax, x, np.asarray(ratios, dtype=np.float64)[order], "measured p_hat / p* - 1")
+    ax.plot(x, np.maximum(np.asarray(bound_factors, dtype=np.float64)[order] - 1.0, EXCESS_FLOOR), "s--",
+            color="tab:red", label="bound (1 + γ)² - 1")
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlabel(xlabel)

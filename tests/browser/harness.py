@@ -315,7 +315,12 @@ _VIEW_PROBLEMS_JS = """async () => {
     if (!img.complete) {
       await new Promise(done => { img.addEventListener('load', done); img.addEventListener('error', done); setTimeout(done, 5000); });
     }
-    if (img.naturalWidth === 0 || img.getBoundingClientRect().width === 0) { problems.push('image of zero size'); continue; }
+    if (img.offsetParent === null) { continue; }  // not displayed (e.g. a replaced widget output)
+    if (img.naturalWidth === 0 || img.getBoundingClientRect().width === 0) {
+      problems.push('image of zero size (natural ' + img.naturalWidth + 'x' + img.naturalHeight + ', shown '
+                    + img.getBoundingClientRect().width + ' px wide)');
+      continue;
+    }
     const canvas = document.createElement('canvas');
     canvas.width = Math.min(img.naturalWidth, 300);
     canvas.height = Math.max(1, Math.round(canvas.width * img.naturalHeight / img.naturalWidth));
