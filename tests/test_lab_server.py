@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,16 @@ def test_lab_page_without_token_redirects_to_login(served):
     assert api_status(launch, f"/lab?token={launch.token}") == 200
 
 
+def test_the_lab_page_never_asks_about_news(served):
+    """JupyterLab's "receive official Jupyter news?" pop-up covered a corner of the notebooks."""
+    launch, _, _ = served
+    with urllib.request.urlopen(f"{launch.base_url}/lab?token={launch.token}", timeout=30) as response:
+        page = response.read().decode()
+    config = json.loads(re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>',
+                                  page, re.S).group(1))
+    assert config["news"] == {"disabled": True}
+
+
 def test_token_is_random_and_long(served):
     launch, _, _ = served
     assert len(launch.token) >= 32 and len(set(launch.token)) > 4
@@ -163,6 +174,7 @@ def test_dry_run_plan_is_safe():
     assert ("--allow-root" in argv) == (os.geteuid() == 0)
     assert not [a for a in argv if "token" in a.lower() or "password" in a.lower() or "disable" in a.lower()]
     assert Path(plan["notebook_dir"]) == Path(__file__).resolve().parents[1] / "notebooks"
+    assert "--LabApp.news_url=None" in argv  # no news pop-up covering the page
     assert plan["url"].startswith(f"http://{HOST}:{plan['port']}/lab?token=")
 
 
@@ -173,3 +185,4 @@ def test_dry_run_serves_the_current_folders_notebooks_first(tmp_path):
                           capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert Path(json.loads(proc.stdout)["notebook_dir"]) == tmp_path / "notebooks"
+

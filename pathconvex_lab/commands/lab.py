@@ -134,6 +134,8 @@ def plan_launch(
         f"--port={port}",
         "--ServerApp.port_retries=0",  # the printed URL must be the one served
         f"--notebook-dir={folder.resolve()}",
+        "--LabApp.news_url=None",  # no "receive official Jupyter news?" pop-up over the notebooks
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
     ]
     if not open_browser:
         argv.append("--no-browser")
