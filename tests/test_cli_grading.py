@@ -123,3 +123,14 @@ def test_grade_without_the_default_folder_names_the_assign_out_folder_option(tmp
     [grade] = json.loads(capsys.readouterr().out)["submissions"]
     assert grade["status"] == "unknown assignment" and "--autograder DIR" in grade["message"]
     assert "assign --out" in grade["message"]
+
+
+@pytest.mark.slow
+def test_grade_finds_the_autograder_that_assign_out_wrote(assigned, monkeypatch, capsys):
+    """`assign --out DIR` then `grade SUB` in the same folder: no --autograder needed."""
+    out, _ = assigned
+    monkeypatch.chdir(out.parent)
+    student = out / "hw1_arrangements" / "student" / "hw1_arrangements.ipynb"
+    assert main(["grade", str(student), "--json"]) == 0
+    [grade] = json.loads(capsys.readouterr().out)["submissions"]
+    assert grade["status"] == "graded" and grade["possible"] == 9 and grade["total"] == 0

@@ -22,8 +22,9 @@ def register(subparsers: Any) -> None:
         "points where it fails and a message saying why. Without bubblewrap, grading refuses unless --unsafe.",
     )
     p.add_argument("submissions", nargs="+", metavar="SUBMISSION", help="submitted .ipynb files")
-    p.add_argument("--autograder", default=DEFAULT_OUT, help="an autograder zip, or the output folder of "
-                   f"`pathconvex-lab assign` (default {DEFAULT_OUT}: the assignment is read from each notebook)")
+    p.add_argument("--autograder", default=None, help="an autograder zip, or the output folder of "
+                   f"`pathconvex-lab assign` (default: {DEFAULT_OUT}, or any folder here that `assign --out` "
+                   "wrote; the assignment is read from each notebook)")
     p.add_argument("--timeout", type=float, default=grading.GRADE_TIMEOUT_S,
                    help=f"seconds allowed per submission (default {grading.GRADE_TIMEOUT_S:g})")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")

@@ -22,12 +22,13 @@ from .checks import (DECISION_CASES, DECISION_EDGE_CASES, PATH_NORM_TEST_VECTOR,
                      check_network_path_norm, check_p_star, check_path_norm_random, check_path_norm_test_vector,
                      check_program_form, check_program_value, check_rebuild, check_rebuild_network, check_sampled,
                      check_sign_patterns, check_sign_patterns_random, check_trained, check_verdict, show)
-from .run import (GRADE_TIMEOUT_S, QuestionGrade, SandboxUnavailable, SubmissionGrade, _scored_points,  # noqa: F401
-                  clean_message, grade_submission, grade_submissions, read_submission, require_sandbox,
-                  resolve_autograder, submission_assignment)
+from .run import _scored_points  # noqa: F401 - tested as grading._scored_points
+from .run import (DEFAULT_BUILD_DIR, GRADE_TIMEOUT_S, QuestionGrade, SandboxUnavailable, SubmissionGrade,
+                  clean_message, find_autograder, grade_submission, grade_submissions, read_submission,
+                  require_sandbox, resolve_autograder, submission_assignment)
 from .sandbox import GRADING_ENV_KEEP, grading_env, sandbox_status
 
-__all__ = ["answered", "AnswerError", "ASSIGN_TIMEOUT_S", "brute_force_path_norm", "build_assignment",
+__all__ = ["DEFAULT_BUILD_DIR", "find_autograder", "answered", "AnswerError", "ASSIGN_TIMEOUT_S", "brute_force_path_norm", "build_assignment",
            "build_assignments", "BuiltAssignment", "call_answer", "check_bound", "check_cover_bound",
            "check_cover_bound_all", "check_decide_optimal", "check_decide_optimal_edges",
            "check_exact_count", "check_missed", "check_missed_by_sampling", "check_net_objective",

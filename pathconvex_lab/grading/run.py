@@ -128,9 +128,38 @@ def submission_assignment(nb: Any) -> str | None:
     return (nb.metadata.get("otter") or {}).get("assignment_name")
 
 
-def resolve_autograder(autograder: str | os.PathLike, assignment: str | None) -> tuple[Path | None, str]:
+#: Where ``pathconvex-lab assign`` writes by default (relative to the current folder).
+DEFAULT_BUILD_DIR = Path("build") / "assignments"
+
+
+def find_autograder(assignment: str, root: str | os.PathLike | None = None) -> tuple[Path | None, str]:
+    """The autograder zip of ``assignment`` that ``assign`` wrote under ``root`` (default: the
+    current folder): in ``build/assignments/`` (its default ``--out``), in ``root`` itself, or in
+    any folder directly inside ``root`` (another ``--out``). ``(None, why)`` when there is none or
+    more than one."""
+    root = Path.cwd() if root is None else Path(root)
+    relative = Path(assignment) / "autograder" / f"{assignment}-autograder.zip"
+    candidates = [root / DEFAULT_BUILD_DIR / relative, root / relative, *sorted(root.glob(f"*/{relative}"))]
+    found = list(dict.fromkeys(p.resolve() for p in candidates if p.is_file()))
+    if len(found) == 1:
+        return found[0], ""
+    if not found:
+        return None, (f"no autograder for assignment {assignment!r} in {DEFAULT_BUILD_DIR} or any folder here; "
+                      "build the assignments first (pathconvex-lab assign), or pass --autograder DIR with the folder "
+                      "you gave `assign --out`, or the assignment's autograder zip")
+    return None, (f"{len(found)} autograders for assignment {assignment!r} here ({', '.join(map(str, found))}); "
+                  "choose one with --autograder")
+
+
+def resolve_autograder(autograder: str | os.PathLike | None, assignment: str | None) -> tuple[Path | None, str]:
     """The autograder zip for ``assignment``: ``autograder`` itself if it is a zip, else
-    ``autograder/<assignment>/autograder/<assignment>-autograder.zip``. ``(None, why)`` if not found."""
+    ``autograder/<assignment>/autograder/<assignment>-autograder.zip``; with ``autograder=None``,
+    :func:`find_autograder` in the current folder. ``(None, why)`` if not found."""
+    if autograder is None:
+        if assignment is None:
+            return None, ("the notebook carries no assignment name (otter metadata): grade it with "
+                          "--autograder <the assignment's autograder zip>")
+        return find_autograder(assignment)
     path = Path(autograder)
     if path.is_file():
         if not zipfile.is_zipfile(path):
@@ -194,9 +223,10 @@ def _question_message(question: dict[str, Any]) -> str:
     return "; ".join(text + suffix for text, suffix in messages.items())
 
 
-def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLike, *,
+def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLike | None, *,
                      timeout: float = GRADE_TIMEOUT_S, unsafe: bool = False) -> SubmissionGrade:
-    """Grade one submission against an autograder zip (or the folder written by :func:`build_assignments`).
+    """Grade one submission against an autograder zip (or the folder written by :func:`build_assignments`;
+    None: the one :func:`find_autograder` finds in the current folder).
 
     The notebook runs in a sandbox, scored by a referee process (see the module docstring); both
     end, with every process the notebook started, after ``timeout`` seconds. Never raises for a
@@ -210,7 +240,7 @@ def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLik
     return grade
 
 
-def _grade(submission: str | os.PathLike, autograder: str | os.PathLike, timeout: float,
+def _grade(submission: str | os.PathLike, autograder: str | os.PathLike | None, timeout: float,
            unsafe: bool) -> SubmissionGrade:
     """:func:`grade_submission` once the sandbox is settled."""
     start = time.perf_counter()
@@ -292,12 +322,12 @@ def _scored_points(result: dict[str, Any], possible: float) -> float:
     return possible * min(max(fraction, 0.0), 1.0) if math.isfinite(fraction) else 0.0
 
 
-def grade_submissions(submissions: Sequence[str | os.PathLike], autograder: str | os.PathLike, *,
+def grade_submissions(submissions: Sequence[str | os.PathLike], autograder: str | os.PathLike | None, *,
                       timeout: float = GRADE_TIMEOUT_S, jobs: int = 1, unsafe: bool = False) -> list[SubmissionGrade]:
     """:func:`grade_submission` for each submission, ``jobs`` at a time; results in input order.
     An autograder that is a file but not a zip is the grader's mistake, not the students': InputError;
     no sandbox (and not ``unsafe``): SandboxUnavailable, before any submission runs."""
-    if Path(autograder).is_file() and not zipfile.is_zipfile(autograder):
+    if autograder is not None and Path(autograder).is_file() and not zipfile.is_zipfile(autograder):
         raise InputError(f"--autograder {autograder}: not a zip file; give an autograder zip or the folder "
                          "`pathconvex-lab assign --out` wrote")
     require_sandbox(unsafe)
