@@ -51,18 +51,29 @@ def test_neuron_widget_flags_a_boundary():
     assert "point(s) 0" in box.children[1].value and "boundary" in box.children[1].value
 
 
-def test_sphere_widget_moves_u():
-    box = aw.sphere_widget()
-    (azimuth, elevation), text, plot, _ = box.children[0].children, *box.children[1:]
+@pytest.mark.parametrize("rebuild", [False, True], ids=["in place", "rebuilt"])
+def test_sphere_widget_moves_u(rebuild):
+    box = aw.sphere_widget(rebuild=rebuild)
+    (azimuth, elevation), text, plot = box.children[0].children, box.children[1], box.children[2]
+
+    def u_trace() -> dict:
+        if rebuild:
+            return plotly_of(plot)["data"][-1]
+        trace = next(t for t in plot.data if t.name == "u")
+        return {"name": trace.name, "x": list(trace.x), "y": list(trace.y), "z": list(trace.z)}
+
     X = add_bias(gaussian(5, 2, seed=2))
-    first = plotly_of(plot)["data"][-1]
+    first = u_trace()
+    traces_before = None if rebuild else len(plot.data)
     azimuth.value, elevation.value = 250, -40
-    u = plotly_of(plot)["data"][-1]
+    u = u_trace()
     assert u["name"] == "u" and (u["x"], u["y"], u["z"]) != (first["x"], first["y"], first["z"])
     expected = np.array([math.cos(math.radians(-40)) * math.cos(math.radians(250)),
                          math.cos(math.radians(-40)) * math.sin(math.radians(250)), math.sin(math.radians(-40))])
     np.testing.assert_allclose([u["x"][0], u["y"][0], u["z"][0]], expected)
     assert va.pattern_bits(X @ expected > 0) in text.value
+    if not rebuild:
+        assert len(plot.data) == traces_before  # the figure was updated in place, not rebuilt
     circles = [t for t in box.figure.data if t.type == "scatter3d" and t.mode == "lines"]
     assert len(circles) == 5
     for trace, x in zip(circles, X):  # every point of circle i is orthogonal to x_i

@@ -82,29 +82,51 @@ def neuron_widget(X2: Any = None) -> Any:
 
 
 @labelled
-def sphere_widget(X: Any = None) -> Any:
+def sphere_widget(X: Any = None, *, rebuild: bool = False) -> Any:
     """The arrangement of ``X (n, 3)`` in parameter space: great circles ``x_i^T u = 0`` on the
     sphere of directions ``u``, one dot per chamber, and the current ``u`` (black), set by
-    azimuth/elevation sliders. ``children = (HBox(azimuth, elevation), HTML, Output, HTML status)``.
-    Default ``X``: 5 Gaussian points in the plane with a bias column.
+    azimuth/elevation sliders. ``children = (HBox(azimuth, elevation), HTML, view, HTML status)``
+    (in place) or ``(..., Output view, HTML status)`` (``rebuild``). Default ``X``: 5 Gaussian
+    points in the plane with a bias column.
+
+    The view is a plotly ``FigureWidget`` drawn once; a slider step moves only the point ``u``
+    in it (a fraction of a second in the browser, against seconds to rebuild a 3-D scene).
+    ``rebuild=True`` instead re-sends the whole figure through an ``Output`` at every step (the
+    slow way, kept for the side-by-side benchmark ``benchmarks/bench_sphere_browser.py``).
     """
     import ipywidgets as W
+    import plotly.graph_objects as go
 
     X = add_bias(gaussian(5, 2, seed=2)) if X is None else np.asarray(X, dtype=float)
     pats = ar.enumerate_patterns(X)
     azimuth = W.IntSlider(value=40, min=0, max=359, description="azimuth", continuous_update=False)
     elevation = W.IntSlider(value=30, min=-90, max=90, description="elevation", continuous_update=False)
-    text, plot, status = W.HTML(), W.Output(), W.HTML()
-    box = W.VBox([W.HBox([azimuth, elevation]), text, plot, status])
+    text, status = W.HTML(), W.HTML()
+    title = f"{len(X)} great circles cut the sphere into P = {pats.count} chambers"
+
+    def figure(u: np.ndarray) -> Any:
+        return va.sphere_figure(X, u, found=pats.directions, title=title)
+
+    u0 = _direction(azimuth.value, elevation.value)
+    view = W.Output() if rebuild else go.FigureWidget(figure(u0))
+    box = W.VBox([W.HBox([azimuth, elevation]), text, view, status])
+    box.figure = view if not rebuild else None
 
     def draw() -> None:
         u = _direction(azimuth.value, elevation.value)
         text.value = _pattern_line(pats, X @ u)
-        box.figure = va.sphere_figure(X, u, found=pats.directions,
-                                      title=f"{len(X)} great circles cut the sphere into P = {pats.count} chambers")
-        _show_plotly(plot, box.figure)
+        if rebuild:
+            box.figure = figure(u)
+            _show_plotly(view, box.figure)
+            return
+        point = next(trace for trace in view.data if trace.name == "u")
+        with view.batch_update():
+            point.x, point.y, point.z = [float(u[0])], [float(u[1])], [float(u[2])]
 
-    redraw = _guarded(status, plot, draw)
+    errors = view if rebuild else W.Output()  # where a callback's traceback goes (status says what failed)
+    if not rebuild:
+        box.children = (*box.children, errors)
+    redraw = _guarded(status, errors, draw)
     azimuth.observe(redraw, names="value")
     elevation.observe(redraw, names="value")
     redraw()
