@@ -3,7 +3,7 @@
 Every chamber's cone is stated by all n rows of its pattern, but only a few are facets (a chamber of
 60 points in the plane: about 4). Given realizing first-layer weights (``Groups.V``), the solver
 leaves out the rows implied by the others (exact convex hulls) and stores the rest per block.
-Rows: exact two-layer programs on 60 points in the plane (spiral, moons), and BENCHMARKS.md B1 data
+Rows: exact two-layer programs on 60 points in the plane (spiral, moons), and B1 data (benchmarks/README.md)
 in 5 dimensions at n = 10^4 with 128 sampled patterns. Each case is solved to a certified 1e-6 by
 the fast solver on one thread, without and with the presolve (the second time with the facet
 cache warm, as on a regularization path), and by CLARABEL where it is quick.

@@ -1,4 +1,4 @@
-"""One solve of B1 at the GPU size (BENCHMARKS.md: n = 1e5, d = 50, P = 1024) to 1e-4, the solver's
+"""One solve of B1 at the GPU size (benchmarks/README.md: n = 1e5, d = 50, P = 1024) to 1e-4, the solver's
 log streamed line by line (so a device call cut off early still returns every Newton step).
 
 The same problem and options as the large row of ``convex_solvers.py --gpu``, without the other rows;

@@ -1,4 +1,4 @@
-"""ReLU sign patterns (hyperplane arrangements, MATH.md §5) and three-layer groups (§3.4).
+"""ReLU sign patterns (hyperplane arrangements, docs/mathematics.md §5) and three-layer groups (§3.4).
 
 A *chamber pattern* of ``X (n, d)`` is ``1[X u > 0]`` for a direction ``u`` in an open chamber of
 the central arrangement ``{u : x_i^T u = 0}``; rows of ``X`` that are zero always get 0. The
@@ -101,7 +101,7 @@ class Patterns:
 
 @dataclass(frozen=True, eq=False)
 class Groups:
-    """Three-layer groups ``g = (c, D2)`` of MATH.md §3.4, one per row of the arrays.
+    """Three-layer groups ``g = (c, D2)`` of docs/mathematics.md §3.4, one per row of the arrays.
 
     Attributes:
         D1: bool ``(G, m1, n)``; first-layer pattern of neuron ``j`` of group ``g``.
@@ -215,7 +215,7 @@ def _combinations(m: int, k: int) -> np.ndarray:
 
 # ----------------------------------------------------------------------------- fast exact methods
 def _sweep_chambers(N: np.ndarray) -> np.ndarray:
-    """Rank-2 angular sweep (MATH.md §5.3): one direction ``(2m, 2)`` per chamber of the
+    """Rank-2 angular sweep (docs/mathematics.md §5.3): one direction ``(2m, 2)`` per chamber of the
     arrangement of ``m`` distinct lines with unit normals ``N (m, 2)``."""
     phi = np.arctan2(N[:, 1], N[:, 0])
     bounds = np.sort(np.mod(np.concatenate([phi + np.pi / 2, phi - np.pi / 2]), 2 * np.pi))
@@ -484,7 +484,7 @@ def _strict_point(M: np.ndarray) -> np.ndarray | None:
 def _lp_dfs(F: np.ndarray, G: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Strict sign patterns of the functionals ``F (k, D)`` over the open cone ``{G z > 0}``.
 
-    Incremental depth-first search of MATH.md §5.2: a child whose sign the parent's point
+    Incremental depth-first search of docs/mathematics.md §5.2: a child whose sign the parent's point
     already decides needs no LP. Returns ``signs (P, k)`` bool and points ``Z (P, D)`` with
     ``sign(F z) = signs`` and ``G z > 0``.
     """
@@ -585,7 +585,7 @@ def enumerate_patterns(X: Any, *, method: str = "auto", max_patterns: int = 2_00
     Args:
         X: data matrix ``(n, d)``, any rank; repeated, collinear and zero rows are fine.
         method: ``"auto"`` (sweep for rank <= 2, rays otherwise), ``"sweep"`` (rank <= 2 only),
-            ``"rays"`` or ``"lp"`` (the LP depth-first search of MATH.md §5.2, slow).
+            ``"rays"`` or ``"lp"`` (the LP depth-first search of docs/mathematics.md §5.2, slow).
         max_patterns: refuse (ProblemTooLargeError) when :func:`estimate_pattern_count`
             exceeds it, before building anything.
     Returns:
@@ -616,7 +616,7 @@ def enumerate_patterns(X: Any, *, method: str = "auto", max_patterns: int = 2_00
 
 def sample_patterns(X: Any, num_samples: int, seed: Any = 0) -> Patterns:
     """Patterns ``1[X u > 0]`` of ``num_samples`` Gaussian directions ``u ~ N(0, I_d)``
-    (MATH.md §5.4): a subset of the chamber patterns (``exact=False``), same form as
+    (docs/mathematics.md §5.4): a subset of the chamber patterns (``exact=False``), same form as
     :func:`enumerate_patterns`. Small chambers are likely to be missed."""
     start = time.perf_counter()
     X = check_matrix(X, "X")
@@ -747,7 +747,7 @@ def _groups_from_weights(X: np.ndarray, V: np.ndarray, sigma: np.ndarray) -> tup
 
 def groups_from_patterns(patterns: Patterns) -> Groups:
     """The two-layer program as the ``m1 = 1`` case: one group per nonzero pattern ``D``,
-    with ``D1 = D``, ``sigma = +1`` and ``D2 = D`` (MATH.md §3.3, §3.4)."""
+    with ``D1 = D``, ``sigma = +1`` and ``D2 = D`` (docs/mathematics.md §3.3, §3.4)."""
     if not isinstance(patterns, Patterns):
         raise InputError(f"patterns must be a Patterns object; got {type(patterns).__name__}")
     start = time.perf_counter()
@@ -783,7 +783,7 @@ def groups_from_network(X: Any, V: Any, sigma: Any) -> Groups:
 
 
 def sample_groups(X: Any, m1: int, num_samples: int, seed: Any = 0) -> Groups:
-    """Groups of random ``(V, sigma)`` (MATH.md §5.4): ``V`` Gaussian ``(d, m1)``, ``sigma``
+    """Groups of random ``(V, sigma)`` (docs/mathematics.md §5.4): ``V`` Gaussian ``(d, m1)``, ``sigma``
     uniform in {+1, -1}^m1; draws with all ``sigma = -1`` or ``D2 = 0`` give no group."""
     start = time.perf_counter()
     X = check_matrix(X, "X")
@@ -832,7 +832,7 @@ def _config_lp(A: np.ndarray, nonzero: np.ndarray, D1: np.ndarray,
 
 
 def _groups_lp(X: np.ndarray, pats: Patterns, m1: int, max_groups: int) -> tuple[np.ndarray, ...]:
-    """Exact groups by one LP depth-first search per configuration (MATH.md §5.2)."""
+    """Exact groups by one LP depth-first search per configuration (docs/mathematics.md §5.2)."""
     A, Q, nonzero = _row_space(X)
     r = A.shape[1]
     labels_D = pats.patterns.T
@@ -945,7 +945,7 @@ class _FeasibilityLP:
 
 def _cone_sign_patterns(F: np.ndarray, G: np.ndarray, z0: np.ndarray) -> tuple[list, list]:
     """Strict sign patterns of ``F (k, D)`` over the open cone ``{G z > 0}`` by depth-first
-    search (MATH.md §5.2) on one warm-started LP; ``z0`` is a candidate point of the cone
+    search (docs/mathematics.md §5.2) on one warm-started LP; ``z0`` is a candidate point of the cone
     (an LP finds one if ``G z0 > 0`` fails). Returns the sign tuples and a point for each.
     """
     lp = _FeasibilityLP(G, F)
@@ -1022,7 +1022,7 @@ def estimate_group_count(P: int, m1: int) -> int:
 
 def enumerate_groups(X: Any, m1: int, *, patterns: Patterns | None = None, method: str = "auto",
                      max_groups: int = 200_000) -> Groups:
-    """Every three-layer group ``(c, D2)`` of MATH.md §3.4, exactly.
+    """Every three-layer group ``(c, D2)`` of docs/mathematics.md §3.4, exactly.
 
     Args:
         X: data ``(n, d)``.

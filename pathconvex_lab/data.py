@@ -1,8 +1,8 @@
 """Data sets that need no download, the bias convention, and CSV loading.
 
-Conventions (DESIGN.md §2): ``X`` is float64 ``(n, d)``; the bias is an explicit column of
+Conventions: ``X`` is float64 ``(n, d)``; the bias is an explicit column of
 ones appended by :func:`add_bias`; ``y`` is ``(n,)``. The reference data sets DS1-DS4 are those
-of MATH.md §8 (no randomness); the others take a ``seed``.
+of docs/mathematics.md §8 (no randomness); the others take a ``seed``.
 
 :func:`load` is the one documented way to load a data set by name: it accepts the synthetic
 sets of :data:`DATASETS` and the real sets of :data:`REAL_DATASETS`, which come from the copies
@@ -43,28 +43,28 @@ def add_bias(X: Any) -> np.ndarray:
 
 
 def ds1() -> tuple[np.ndarray, np.ndarray]:
-    """MATH.md §8 DS1: 6 points on a line with bias. Returns ``X (6, 2)``, ``y (6,)``."""
+    """docs/mathematics.md §8 DS1: 6 points on a line with bias. Returns ``X (6, 2)``, ``y (6,)``."""
     x = np.array([-1.0, -0.6, -0.2, 0.2, 0.6, 1.0])
     y = np.array([0.5, -0.3, 0.8, -0.6, 0.2, 0.9])
     return add_bias(x[:, None]), y
 
 
 def ds2() -> tuple[np.ndarray, np.ndarray]:
-    """MATH.md §8 DS2: 8 points on the unit circle with bias, alternating labels. ``X (8, 3)``."""
+    """docs/mathematics.md §8 DS2: 8 points on the unit circle with bias, alternating labels. ``X (8, 3)``."""
     theta = 2 * np.pi * np.arange(8) / 8 + 0.1
     X = np.column_stack([np.cos(theta), np.sin(theta)])
     return add_bias(X), (-1.0) ** np.arange(8)
 
 
 def ds3(n: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """MATH.md §8 DS3(n): ``x = linspace(-1, 1, n)`` with bias, ``y = sin 3x + 0.3 cos 7x``."""
+    """docs/mathematics.md §8 DS3(n): ``x = linspace(-1, 1, n)`` with bias, ``y = sin 3x + 0.3 cos 7x``."""
     n = check_int(n, "n", minimum=2)
     x = np.linspace(-1, 1, n)
     return add_bias(x[:, None]), np.sin(3 * x) + 0.3 * np.cos(7 * x)
 
 
 def ds4(n: int = 8) -> tuple[np.ndarray, np.ndarray]:
-    """MATH.md §8 DS4(n): ``X = [t, 0.15 (t^2 - 1/3), 1]``, ``y = cos 3t`` (nearly rank 2)."""
+    """docs/mathematics.md §8 DS4(n): ``X = [t, 0.15 (t^2 - 1/3), 1]``, ``y = cos 3t`` (nearly rank 2)."""
     n = check_int(n, "n", minimum=2)
     t = np.linspace(-1, 1, n)
     return add_bias(np.column_stack([t, 0.15 * (t**2 - 1 / 3)])), np.cos(3 * t)
@@ -149,7 +149,7 @@ DATASETS = ("ds1", "ds2", "ds3", "ds4", "spiral", "moons", "regression_1d", "dig
 
 def load_dataset(name: str, **kwargs: Any) -> tuple[np.ndarray, np.ndarray]:
     """Load a built-in data set by name (one of :data:`DATASETS`), without bias column added
-    except for DS1-DS4, which carry their bias column as MATH.md defines them."""
+    except for DS1-DS4, which carry their bias column as docs/mathematics.md §8 defines them."""
     funcs = {"ds1": ds1, "ds2": ds2, "ds3": ds3, "ds4": ds4, "spiral": spiral, "moons": moons,
              "regression_1d": regression_1d, "digits": digits}
     if name not in funcs:

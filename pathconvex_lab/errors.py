@@ -1,4 +1,4 @@
-"""Exception and warning types shared by the whole package (DESIGN.md §3).
+"""Exception and warning types shared by the whole package.
 
 Every exception subclasses the builtin it refines, so ``except ValueError`` in user
 code keeps working, and :class:`PathconvexError` catches all of ours at once.

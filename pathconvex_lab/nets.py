@@ -1,4 +1,4 @@
-"""Parallel ReLU networks and the one-pass l2 path norm (MATH.md §3.1, §4.1-§4.2).
+"""Parallel ReLU networks and the one-pass l2 path norm (docs/mathematics.md §3.1, §4.1-§4.2).
 
 A :class:`ParallelReLUNet` is a sum of ``K`` scalar-output ReLU sub-networks of depth ``L``::
 
@@ -94,7 +94,7 @@ def as_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:
 
 
 def path_norm(weights: Sequence[Any], biases: Sequence[Any] | None = None) -> float:
-    """l2 path norm of ONE sub-network, MATH.md §4.2 (one pass, no path enumeration).
+    """l2 path norm of ONE sub-network, docs/mathematics.md §4.2 (one pass, no path enumeration).
 
     ``weights = [W1 (d, m1), W2 (m1, m2), ..., W_{L-1} (m_{L-2}, m_{L-1}), w_L]`` where the output
     weights ``w_L`` have shape ``(m_{L-1},)`` or ``(m_{L-1}, 1)`` or are a scalar when
@@ -160,7 +160,7 @@ def batched_path_norms(
 
     ``layers[l]``: ``(K, m_{l-1}, m_l)`` with last ``m = 1``; ``out``: ``(K,)``; optional
     ``biases[l]``: ``(K, 1, m_l)``. A row of ones is pushed through the squared weights
-    (``z <- z W^2 + b^2``) and ``R_k = sqrt(z_k * out_k^2)`` (MATH §4.2).
+    (``z <- z W^2 + b^2``) and ``R_k = sqrt(z_k * out_k^2)`` (docs/mathematics.md §4.2).
     """
     K, d = out.shape[0], layers[0].shape[1]
     z = torch.ones(K, 1, d, device=out.device, dtype=out.dtype)
@@ -267,13 +267,13 @@ def _check_parameter_count(widths: tuple[int, ...], K: int) -> None:
 
 
 class ParallelReLUNet(torch.nn.Module):
-    """f(X) = sum_k h^(k)_{L-1}(X) * out[k], h_0 = X, h_l = relu(h_{l-1} W_lk (+ b_lk)), MATH §4.1.
+    """f(X) = sum_k h^(k)_{L-1}(X) * out[k], h_0 = X, h_l = relu(h_{l-1} W_lk (+ b_lk)), docs/mathematics.md §4.1.
 
     Parameters
     ----------
     widths : ``(d, m1, ..., m_{L-1})`` with ``m_{L-1} = 1``; depth ``L = len(widths)``.
         ``(d, 1)`` is a two-layer net with ``K`` hidden neurons; ``(d, m1, 1)`` the three-layer
-        network of MATH §3.1.
+        network of docs/mathematics.md §3.1.
     num_subnets : ``K`` (0 gives the zero function).
     hidden_bias : add a bias ``b_lk`` of shape ``(K, 1, m_l)`` to every hidden layer (the usual
         convention is instead a column of ones in ``X``).
@@ -421,7 +421,7 @@ class ParallelReLUNet(torch.nn.Module):
         return (self._last_hidden(X) * self.out[:, None]).T
 
     def path_norms(self) -> torch.Tensor:
-        """l2 path norm of each sub-network, ``(K,)`` (MATH §4.2), differentiable with gradient 0 at 0."""
+        """l2 path norm of each sub-network, ``(K,)`` (docs/mathematics.md §4.2), differentiable with gradient 0 at 0."""
         return batched_path_norms(list(self.layers), self.out, list(self.biases) if self.hidden_bias else None)
 
     def path_norm(self) -> torch.Tensor:

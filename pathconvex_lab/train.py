@@ -1,4 +1,4 @@
-"""Nonconvex training of :class:`~pathconvex_lab.nets.ParallelReLUNet` (MATH.md §4.2).
+"""Nonconvex training of :class:`~pathconvex_lab.nets.ParallelReLUNet` (docs/mathematics.md §4.2).
 
 :func:`train` minimizes ``0.5 ||f(X) - y||^2 + beta * R`` (``R`` = path norm or weight decay)
 with Adam or SGD, full batch by default, on the device chosen at call time. It records a
@@ -109,7 +109,7 @@ class _Recorder:
 
 
 def _prox_out_(net: ParallelReLUNet, eta: float, beta: float) -> None:
-    """Proximal step on the output weights (MATH §4.2): ``w <- sign(w) max(|w| - eta beta rho_k, 0)``
+    """Proximal step on the output weights (docs/mathematics.md §4.2): ``w <- sign(w) max(|w| - eta beta rho_k, 0)``
     with ``rho_k = R_k / |w_Lk|``, which sets whole sub-networks exactly to zero."""
     with torch.no_grad():
         rho = batched_path_norms(list(net.layers), torch.ones_like(net.out), list(net.biases) if net.hidden_bias else None)

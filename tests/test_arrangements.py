@@ -1,4 +1,4 @@
-"""Sign patterns and three-layer groups (MATH.md §5, §3.4, §8), each checked against an
+"""Sign patterns and three-layer groups (docs/mathematics.md §5, §3.4, §8), each checked against an
 independent computation: a brute force over all 2^n sign vectors with one LP each, the LP
 depth-first search (a different code path from the fast methods), and realizing points."""
 

@@ -1,5 +1,5 @@
 """``pathconvex-lab path`` and ``pathconvex-lab solve --rank``: JSON output checked against the
-Python API and MATH.md §6/§8, and one-line errors for bad input."""
+Python API and docs/mathematics.md §6/§8, and one-line errors for bad input."""
 
 from __future__ import annotations
 

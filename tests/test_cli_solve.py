@@ -1,4 +1,4 @@
-"""``pathconvex-lab solve``: JSON output against MATH.md §8, and one-line errors for bad input."""
+"""``pathconvex-lab solve``: JSON output against docs/mathematics.md §8, and one-line errors for bad input."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tests of ``pathconvex-lab train`` (good and bad inputs; JSON output checked against MATH.md §8)."""
+"""Tests of ``pathconvex-lab train`` (good and bad inputs; JSON output checked against docs/mathematics.md §8)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathconvex_lab.cli import main
 from pathconvex_lab.data import ds1, save_csv
 from pathconvex_lab.nets import ParallelReLUNet, network_objective
 
-P3_STAR_M2 = 0.61719309  # MATH §8: DS1, m1 = 2, beta = 0.1
+P3_STAR_M2 = 0.61719309  # docs/mathematics.md §8: DS1, m1 = 2, beta = 0.1
 KEYS = {"objective", "initial_objective", "path_norm", "accuracy", "device", "seconds", "history"}
 
 

@@ -1,4 +1,4 @@
-"""The convex programs against the reference values of MATH.md §8 and their invariants:
+"""The convex programs against the reference values of docs/mathematics.md §8 and their invariants:
 reconstruction, m1 = 1 equals two layers, the splitting inequalities, pruning, solver
 fallbacks, size limits and input checks."""
 
@@ -85,7 +85,7 @@ def test_three_layer_ds1_m1_1_and_ds3():
 
 @pytest.mark.slow
 def test_three_layer_ds1_m1_3_and_splitting_chain():
-    """p3(m1=3) from MATH §8, monotone in m1, and below p2(beta / sqrt(m1))."""
+    """p3(m1=3) from docs/mathematics.md §8, monotone in m1, and below p2(beta / sqrt(m1))."""
     X, y = ds1()
     p = {m1: solve_three_layer(X, y, 0.1, m1).objective for m1 in (1, 2, 3)}
     assert p[3] == pytest.approx(0.53450033, rel=RTOL)
@@ -119,7 +119,7 @@ def test_splitting_inequality_m1_2(ds1_m2):
 
 
 def test_two_layer_reconstruction_is_balanced():
-    """Weight decay, path norm and the convex objective agree (MATH §2)."""
+    """Weight decay, path norm and the convex objective agree (docs/mathematics.md §2)."""
     X, y = ds2()
     result = solve_two_layer(X, y, 0.05)
     net = result.network()
@@ -162,7 +162,7 @@ def test_prune_keeps_objective_with_at_most_n_plus_1(ds1_groups, beta):
 
 
 def test_prune_single_subnetwork_at_large_beta(ds1_groups):
-    """MATH §8: DS1, m1 = 2, beta = 1 leaves one sub-network after merging and pruning."""
+    """docs/mathematics.md §8: DS1, m1 = 2, beta = 1 leaves one sub-network after merging and pruning."""
     X, y = ds1()
     result = solve_groups(X, y, 1.0, ds1_groups)
     pruned = result.prune(drop_tol=1e-6)

@@ -1,4 +1,4 @@
-"""The dual certificate (MATH.md §3.7), the lower-bound property of the convex program, and
+"""The dual certificate (docs/mathematics.md §3.7), the lower-bound property of the convex program, and
 certify-and-grow, each checked against an independent computation."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathconvex_lab.nets import ParallelReLUNet, network_objective
 from pathconvex_lab.train import train
 
 BETA = 0.1
-P_STAR = 0.61719309  # DS1, m1 = 2, beta = 0.1 (MATH §8)
+P_STAR = 0.61719309  # DS1, m1 = 2, beta = 0.1 (docs/mathematics.md §8)
 
 
 @pytest.fixture(scope="module")
@@ -126,7 +126,7 @@ def test_sampled_certificate_is_not_a_proof(optimum):
     rescale=st.booleans(),
 )
 def test_networks_never_beat_the_optimum_and_certificates_bracket_it(optimum, groups, seed, noise, keep, rescale):
-    """Lower-bound property (MATH §3.5 Theorem 1) and the bracket of §3.7, near the optimum."""
+    """Lower-bound property (docs/mathematics.md §3.5 Theorem 1) and the bracket of §3.7, near the optimum."""
     X, y = ds1()
     net = _perturbed(optimum, seed, noise, keep, rescale)
     P = network_objective(net, X, y, BETA)
@@ -146,7 +146,7 @@ def test_networks_never_beat_the_optimum_and_certificates_bracket_it(optimum, gr
     m1=st.integers(1, 3),
 )
 def test_random_networks_stay_above_the_convex_optimum(seed, K, scale, m1):
-    """Random weights, also after the best rescaling of the output, never beat p_cvx (MATH §8)."""
+    """Random weights, also after the best rescaling of the output, never beat p_cvx (docs/mathematics.md §8)."""
     X, y = ds1()
     reference = {1: 0.71447173, 2: 0.61719309, 3: 0.53450033}[m1]
     nets = [ParallelReLUNet((2, m1, 1), K, seed=seed, init_scale=scale)]

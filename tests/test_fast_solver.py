@@ -1,6 +1,6 @@
 """Tests of the fast interior-point solver ``pathconvex_lab.convex.fast`` (issue 7).
 
-Every optimum is held against an independent computation: the MATH.md §8 reference values, a
+Every optimum is held against an independent computation: the docs/mathematics.md §8 reference values, a
 vectorised cvxpy model of the same program solved by CLARABEL (written here, not shared with the
 package), exact per-group support values computed by cvxpy for the dual certificate, and a
 numpy recomputation of objective and constraints from the returned blocks.
@@ -47,7 +47,7 @@ def two_layer_groups(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
 
 
 def sampled_groups(X: np.ndarray, m1: int, draws: int, seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """MATH §5.4 sampling, written out here: random ``(V, sigma)``, ``D1 = 1[X v_j > 0]``,
+    """docs/mathematics.md §5.4 sampling, written out here: random ``(V, sigma)``, ``D1 = 1[X v_j > 0]``,
     ``D2 = 1[h > 0]``, canonical multiset order, duplicates and ``D2 = 0`` dropped."""
     rng = np.random.default_rng(seed)
     V = rng.standard_normal((draws, X.shape[1], m1))
@@ -66,7 +66,7 @@ def sampled_groups(X: np.ndarray, m1: int, draws: int, seed: int) -> tuple[np.nd
 
 
 def cvxpy_program(X, y, beta, D1, sigma, D2) -> cp.Problem:
-    """The group program (MATH §3.5) as one vectorised cvxpy problem."""
+    """The group program (docs/mathematics.md §3.5) as one vectorised cvxpy problem."""
     n, d = X.shape
     G, m1, _ = D1.shape
     E1 = (2.0 * D1 - 1).transpose(2, 0, 1).reshape(n, G * m1)
@@ -102,7 +102,7 @@ def numpy_objective_and_violation(X, y, beta, D1, sigma, D2, V) -> tuple[float, 
 
 
 def b1_problem(n: int, d: int, P: int, seed: int):
-    """A small BENCHMARKS.md B1-style problem (teacher network, sampled distinct patterns)."""
+    """A small B1-style problem (benchmarks/README.md) (teacher network, sampled distinct patterns)."""
     rng = np.random.default_rng(seed)
     X = np.hstack([rng.standard_normal((n, d)), np.ones((n, 1))])
     f = np.maximum(X @ rng.standard_normal((d + 1, 4)), 0) @ np.array([1.0, -1.0, 1.0, -1.0])
@@ -195,7 +195,7 @@ def test_gpu_block_products_match_the_column_kernels() -> None:
         torch.testing.assert_close(fast._block_matvec(Ab, x, transpose), expected, rtol=1e-12, atol=1e-12)
 
 
-# --------------------------------------------------------------------------- MATH §8 reference values
+# --------------------------------------------------------------------------- docs/mathematics.md §8 reference values
 
 
 @pytest.mark.parametrize(
@@ -302,7 +302,7 @@ def test_shrinking_never_changes_the_answer(seed: int, m1: int, careless: bool) 
 
 def test_dual_bound_brackets_the_optimum_and_the_certificate_is_tight() -> None:
     """The returned dual bound is a true lower bound; the exact per-group support values at the
-    residual (one small SOCP per group and sign, by cvxpy) are at most beta (MATH §3.7)."""
+    residual (one small SOCP per group and sign, by cvxpy) are at most beta (docs/mathematics.md §3.7)."""
     X, y = ds3(8)
     D1, sigma, D2 = two_layer_groups(X)
     beta = 0.05

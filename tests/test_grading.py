@@ -112,7 +112,7 @@ def test_rebuild_check_rejects_unbalanced_neurons():
 @settings(max_examples=25, deadline=None)
 @given(widths=st.lists(st.integers(1, 3), min_size=1, max_size=4), seed=st.integers(0, 2**16))
 def test_brute_force_path_norm_equals_the_one_pass_formula(widths, seed):
-    """The grader's path enumeration against the kit's one-pass path norm (MATH §4.2)."""
+    """The grader's path enumeration against the kit's one-pass path norm (docs/mathematics.md §4.2)."""
     rng = np.random.default_rng(seed)
     dims = [2, *widths]
     weights = [rng.standard_normal((a, b)) for a, b in zip(dims[:-1], dims[1:], strict=True)]

@@ -1,4 +1,4 @@
-"""Stored notebooks are clean and follow the house rules (DESIGN.md §4):
+"""Stored notebooks are clean and follow the house rules:
 no outputs or execution counts, a title first, a Setup cell, a ``parameters`` cell with
 ``SIZE = "small"``, no empty code cells, and only the public package API."""
 

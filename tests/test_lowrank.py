@@ -1,4 +1,4 @@
-"""The rank-r approximation of MATH.md §6: p* <= p_hat <= (1 + gamma)^2 p*, and the network
+"""The rank-r approximation of docs/mathematics.md §6: p* <= p_hat <= (1 + gamma)^2 p*, and the network
 evaluated on the ORIGINAL data attains p_hat (checked against the exact program and an
 independent float64 evaluation of the rebuilt network)."""
 
@@ -23,7 +23,7 @@ from pathconvex_lab.convex import (
 from pathconvex_lab.errors import InputError
 from pathconvex_lab.nets import network_objective
 
-P_STAR, P_HAT = 0.28611188, 0.29034727  # MATH §6, DS4(8), two layers, r = 2, beta = 0.05
+P_STAR, P_HAT = 0.28611188, 0.29034727  # docs/mathematics.md §6, DS4(8), two layers, r = 2, beta = 0.05
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_math_verified_case(ds4_rank2):
     assert approx.bound_factor == pytest.approx((1 + approx.gamma) ** 2)
     assert p_star <= approx.objective <= approx.bound_factor * p_star
     assert approx.num_patterns == 16 and approx.num_groups == 15  # C(8, 2) patterns of X_hat, minus the zero one
-    assert approx.num_patterns_exact == 58 and approx.num_groups_exact == 57  # MATH §8: DS4(8) has 58
+    assert approx.num_patterns_exact == 58 and approx.num_groups_exact == 57  # docs/mathematics.md §8: DS4(8) has 58
 
 
 def test_network_on_original_data_attains_p_hat(ds4_rank2):
@@ -107,13 +107,13 @@ def test_sweep_ratios_and_reference():
     assert sweep.exact_objective == pytest.approx(P_STAR, rel=1e-5)
     assert np.all(sweep.ratios >= 1 - 1e-6) and np.all(sweep.ratios <= sweep.bound_factors * (1 + 1e-6))
     assert sweep.ratios[-1] == pytest.approx(1.0, abs=1e-5)
-    assert list(sweep.num_groups) == [1, 15, 57]  # nonzero patterns: C(8, r) - 1 = 1, 15 and (MATH §8) 57
+    assert list(sweep.num_groups) == [1, 15, 57]  # nonzero patterns: C(8, r) - 1 = 1, 15 and (docs/mathematics.md §8) 57
     assert "p_hat/p*" in repr(sweep)
 
 
 def test_group_count_bound():
     assert group_count_bound(8, 2) == ar.pattern_bound(8, 2) == 16
-    assert group_count_bound(6, 2, 2) >= 409  # DS1, m1 = 2: 409 groups (MATH §3.5)
+    assert group_count_bound(6, 2, 2) >= 409  # DS1, m1 = 2: 409 groups (docs/mathematics.md §3.5)
     assert group_count_bound(8, 2, 2) >= 865  # DS3(8), m1 = 2
     # polynomial in n: doubling n multiplies the two-layer count by about 2^(r-1)
     assert group_count_bound(400, 3) / group_count_bound(200, 3) == pytest.approx(4, rel=0.02)

@@ -1,4 +1,4 @@
-"""Tests of pathconvex_lab.nets against independent computations (MATH.md §3.3, §4.1-§4.2)."""
+"""Tests of pathconvex_lab.nets against independent computations (docs/mathematics.md §3.3, §4.1-§4.2)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ def _one_torch_thread():
     torch.set_num_threads(previous)
 
 
-# MATH.md §4.2 test vector (last hidden width 3, output weights W3)
+# docs/mathematics.md §4.2 test vector (last hidden width 3, output weights W3)
 W1_T = np.array([[1.0, -2.0], [0.5, 1.0]])
 W2_T = np.array([[1.0, 0.0, 2.0], [-1.0, 3.0, 0.5]])
 W3_T = np.array([2.0, -1.0, 0.5])
@@ -118,7 +118,7 @@ def test_batched_forward_equals_per_subnet_loop(shape, n):
 @given(net_shapes, st.floats(0.1, 10.0), st.data())
 def test_invariant_to_positive_neuron_rescaling(shape, c, data):
     """Scale a hidden neuron's incoming weights (and bias) by c > 0 and its outgoing weights by
-    1/c: the function and every path norm are unchanged (MATH §4.2 properties)."""
+    1/c: the function and every path norm are unchanged (docs/mathematics.md §4.2 properties)."""
     net = make_net(shape)
     layer = data.draw(st.integers(0, len(net.layers) - 1))
     j = data.draw(st.integers(0, net.widths[layer + 1] - 1))
@@ -139,7 +139,7 @@ def test_invariant_to_positive_neuron_rescaling(shape, c, data):
 @settings(max_examples=25, deadline=None)
 @given(st.integers(1, 4), st.integers(2, 6), st.integers(0, 1000))
 def test_splitting_a_neuron_lowers_path_norm_by_sqrt_c(d, c, seed):
-    """MATH §3.3: replacing the only first-layer neuron v by c copies v/c keeps f and divides R by sqrt(c)."""
+    """docs/mathematics.md §3.3: replacing the only first-layer neuron v by c copies v/c keeps f and divides R by sqrt(c)."""
     net = ParallelReLUNet((d, 1, 1), 2, seed=seed)
     arrays = net.to_numpy()
     split = ParallelReLUNet.from_weights(

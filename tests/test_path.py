@@ -1,4 +1,4 @@
-"""Regularization paths (MATH.md §3.5-§3.7): every point is checked against an independent full
+"""Regularization paths (docs/mathematics.md §3.5-§3.7): every point is checked against an independent full
 solve or a closed form, beta_max against a brute-force search over directions, and the cache
 against a fresh solve."""
 
@@ -26,7 +26,7 @@ from pathconvex_lab.errors import InputError
 from pathconvex_lab.nets import network_objective
 
 DS1_BETAS = [0.02, 0.05, 0.1, 0.3, 1.0, 3.0]
-DS1_M1_2 = {0.02: 0.17777029, 0.05: 0.39279719, 0.1: 0.61719309}  # MATH §8
+DS1_M1_2 = {0.02: 0.17777029, 0.05: 0.39279719, 0.1: 0.61719309}  # docs/mathematics.md §8
 
 
 @pytest.fixture(autouse=True)
@@ -67,7 +67,7 @@ def test_path_matches_math_values_and_is_certified(ds1_path):
 
 
 def test_working_set_point_equals_full_program(ds1_path):
-    """The working-set solve at beta = 0.3 (not tabulated in MATH) equals the program over all 409 groups."""
+    """The working-set solve at beta = 0.3 (not tabulated in docs/mathematics.md §8) equals the program over all 409 groups."""
     X, y = data.ds1()
     full = solve_three_layer(X, y, 0.3, 2)
     assert full.num_groups == 409

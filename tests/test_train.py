@@ -1,4 +1,4 @@
-"""Tests of pathconvex_lab.train: optimality bounds from the convex program (MATH.md §8),
+"""Tests of pathconvex_lab.train: optimality bounds from the convex program (docs/mathematics.md §8),
 stopping, devices, dtypes and reproducibility."""
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ def _one_torch_thread():
 
 
 X1, Y1 = ds1()
-P2_STAR = 0.71447173  # MATH §8: two-layer optimum, DS1, beta = 0.1
-P3_STAR_M2 = 0.61719309  # MATH §8: three-layer optimum, DS1, m1 = 2, beta = 0.1
+P2_STAR = 0.71447173  # docs/mathematics.md §8: two-layer optimum, DS1, beta = 0.1
+P3_STAR_M2 = 0.61719309  # docs/mathematics.md §8: three-layer optimum, DS1, m1 = 2, beta = 0.1
 
 
 def quiet(**kw):
@@ -56,7 +56,7 @@ def test_objective_decreases_and_best_weights_are_returned():
 
 @pytest.mark.slow
 def test_trained_three_layer_net_never_beats_convex_optimum():
-    """MATH §8: p3*(DS1, m1=2, beta=0.1) is the global optimum over all K, so no trained
+    """docs/mathematics.md §8: p3*(DS1, m1=2, beta=0.1) is the global optimum over all K, so no trained
     (2, 2, 1) network may go below it; with a few restarts it should come close."""
     results = train_restarts(lambda s: ParallelReLUNet((2, 2, 1), 20, seed=s), X1, Y1, 0.1, restarts=3,
                              steps=1500, **quiet(record_every=5))
@@ -68,7 +68,7 @@ def test_trained_three_layer_net_never_beats_convex_optimum():
 
 @pytest.mark.parametrize("regularizer", ["path", "weight_decay"])
 def test_trained_two_layer_net_never_beats_convex_optimum(regularizer):
-    """Two-layer nets: weight decay and path norm have the same optimum p2* (MATH §2)."""
+    """Two-layer nets: weight decay and path norm have the same optimum p2* (docs/mathematics.md §2)."""
     result = train(ParallelReLUNet((2, 1), 20, seed=0), X1, Y1, 0.1, steps=800, regularizer=regularizer,
                    **quiet(record_every=5))
     assert P2_STAR - 1e-6 <= result.best_objective <= 1.1 * P2_STAR

@@ -157,3 +157,19 @@ def test_neuron_figure_names_its_axes_and_keeps_the_legend_off_the_plot():
     ax = fig.axes[0]
     assert ax.get_xlabel() == "x1" and ax.get_ylabel() == "x2"
     assert ax.get_legend() is None and len(fig.legends) == 1  # below the axes, not over the line
+
+
+def test_every_explorer_gives_its_labels_and_toggles_the_width_of_their_text():
+    """"angle a (d...", "sub-netw..." and "degenerate (grid ..." were cut by fixed widths."""
+    import ipywidgets as W
+
+    def controls(widget):
+        yield widget
+        for child in getattr(widget, "children", ()):
+            yield from controls(child)
+
+    for box in (aw.neuron_widget(), aw.counts_widget(8)):
+        described = [c for c in controls(box) if getattr(c, "description", "") and c.style.has_trait("description_width")]
+        assert described and all(c.style.description_width == "initial" for c in described)
+    toggles = [c for c in controls(aw.counts_widget(8)) if isinstance(c, W.ToggleButtons)]
+    assert toggles and all(t.style.button_width == "auto" for t in toggles)

@@ -1,5 +1,5 @@
 """Dashboards of notebooks 02/03 and the convex figures: built, moved, re-solved, and their
-numbers checked against independent solves and MATH.md §8."""
+numbers checked against independent solves and docs/mathematics.md §8."""
 
 from __future__ import annotations
 

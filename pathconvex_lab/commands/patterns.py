@@ -1,5 +1,5 @@
 """``pathconvex-lab patterns DATA.csv [--exact | --sample N]``: count the ReLU sign patterns
-(chambers of the hyperplane arrangement, MATH.md §5) of a data set."""
+(chambers of the hyperplane arrangement, docs/mathematics.md §5) of a data set."""
 
 from __future__ import annotations
 

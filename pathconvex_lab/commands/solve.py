@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="auto (default: the fast torch solver for large programs, else CLARABEL), fast, cvxpy "
                         "(CLARABEL, SCS fallback) or a cvxpy solver name")
     p.add_argument("--rank", type=int, default=None,
-                   help="solve the rank-R approximation instead (MATH §6): groups of the truncated SVD of X, "
+                   help="solve the rank-R approximation instead (docs/mathematics.md §6): groups of the truncated SVD of X, "
                         "network evaluated on X; adds bound_factor = (1 + gamma)^2")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -163,7 +163,7 @@ def _run_groups(args: argparse.Namespace, X, y, beta: float, m1: int, groups: st
 
 
 def _run_low_rank(args: argparse.Namespace, X, y, beta: float, m1: int, groups: str | int, start: float) -> dict:
-    """``--rank R``: the approximation of MATH §6; ``network_objective`` is the approximate
+    """``--rank R``: the approximation of docs/mathematics.md §6; ``network_objective`` is the approximate
     network's objective on the original X, ``lower_bound`` the certificate on X (exact groups of X)."""
     from ..convex.lowrank import low_rank_approximation
     from ..convex.route import relative_gap, status_words

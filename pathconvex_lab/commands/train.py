@@ -1,4 +1,4 @@
-"""``pathconvex-lab train``: train a path-regularized parallel ReLU network (MATH.md §4)."""
+"""``pathconvex-lab train``: train a path-regularized parallel ReLU network (docs/mathematics.md §4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Convex programs equivalent to path-regularized parallel ReLU networks (MATH.md §2-§3, §6).
+"""Convex programs equivalent to path-regularized parallel ReLU networks (docs/mathematics.md §2-§3, §6).
 
 Main entry points:
 

@@ -1,4 +1,4 @@
-"""Dual certificate of global optimality for ANY network (MATH.md §3.7).
+"""Dual certificate of global optimality for ANY network (docs/mathematics.md §3.7).
 
 For a network with outputs ``f`` and path norm ``R`` on data ``(X, y)``:
 
@@ -273,7 +273,7 @@ def _unit_support(X: np.ndarray, r: np.ndarray, D1: np.ndarray, sigma: np.ndarra
 
 @dataclass(frozen=True, eq=False)
 class Certificate:
-    """Bounds on the convex optimum ``p_cvx`` from a candidate's residual (MATH §3.7).
+    """Bounds on the convex optimum ``p_cvx`` from a candidate's residual (docs/mathematics.md §3.7).
 
     ``primal`` is ``P = 1/2 ||r||^2 + beta R`` of the candidate, ``lower_bound`` the dual value
     of ``lambda = t r``, ``gap = primal - lower_bound``; ``sigma`` is ``sigma_A(r)`` and
@@ -472,7 +472,7 @@ def certificate(
     top: int = 50,
     solver: str = "cvxpy",
 ) -> Certificate:
-    """Optimality certificate (MATH §3.7) for ANY 2- or 3-layer ``ParallelReLUNet``.
+    """Optimality certificate (docs/mathematics.md §3.7) for ANY 2- or 3-layer ``ParallelReLUNet``.
 
     Args:
         net: the candidate network (e.g. trained by SGD); no hidden biases (bias is a column of X).
@@ -491,7 +491,7 @@ def certificate(
     if V.shape[1] != X.shape[1]:
         raise InputError(f"X must have {V.shape[1]} columns to match the network; got {X.shape[1]}")
     pool, _ = resolve_groups(X, network_m1(net), groups, seed=seed)
-    R = float(np.sqrt((V**2).sum(axis=(1, 2))).sum())  # path norm, MATH §3.2
+    R = float(np.sqrt((V**2).sum(axis=(1, 2))).sum())  # path norm, docs/mathematics.md §3.2
     return certify_outputs(net.predict(X), R, X, y, beta, pool, tol=tol, support=support, top=top, solver=solver)
 
 

@@ -1,4 +1,4 @@
-"""A fast torch solver for the group programs of MATH.md §2 and §3.5 (issue 7).
+"""A fast torch solver for the group programs of docs/mathematics.md §2 and §3.5 (issue 7).
 
 The program, over blocks ``V_g^s`` (``d x m1``) for groups ``g = 1..G`` and output signs ``s = ±1``::
 
@@ -6,7 +6,7 @@ The program, over blocks ``V_g^s`` (``d x m1``) for groups ``g = 1..G`` and outp
     s.t. (2 D1_gj - 1) * X v_j >= 0  (every j),   (2 D2_g - 1) * h_g(V) >= 0,
     h_g(V) = sum_j sigma_gj D1_gj * X v_j,   M_g V = D2_g * h_g(V).
 
-Two layers (MATH §2) are the case ``m1 = 1``, ``sigma = +1``, ``D2 = D1``.
+Two layers (docs/mathematics.md §2) are the case ``m1 = 1``, ``sigma = +1``, ``D2 = D1``.
 
 Method: a primal-dual interior-point method (Mehrotra predictor-corrector with Nesterov-Todd
 scaling, the scheme of CVXOPT's ``coneqp``, Vandenberghe 2010) that exploits the structure:
@@ -42,7 +42,7 @@ scaling, the scheme of CVXOPT's ``coneqp``, Vandenberghe 2010) that exploits the
   the answer is then checked against every row (and solved again with all of them if one is
   violated).
 
-Measured (BENCHMARKS.md, 2 shared CPU cores): B1 n=500, d=10, P=128 to a certified 1e-6 in about
+Measured (benchmarks/README.md, 2 shared CPU cores): B1 n=500, d=10, P=128 to a certified 1e-6 in about
 0.8-1 s on one thread (CLARABEL about 40-50 s); B2 (16,160 groups) in about 1.5-2.5 s (CLARABEL about
 60 s); the iteration count grows with size (about 15-35 at these sizes, 50 at n = 5000, d = 50,
 P = 64, and 100 to a 1e-4 gap at n = 1e5, d = 50, P = 1024: 126 s on an H200, steps of 1.5-1.7 s
@@ -54,10 +54,10 @@ Threads: small problems run on one thread (see :data:`MULTITHREAD_ROWS`).
 
 Why not a first-order method (augmented Lagrangian + FISTA, as in pyscnn): the accuracy asked for
 (relative gap and violation ``1e-6``) is where first-order methods on cone-constrained group lasso
-crawl (BENCHMARKS.md: pyscnn does not reach ``1e-4`` in 300 s at B1), whereas an interior-point
+crawl (benchmarks/README.md: pyscnn does not reach ``1e-4`` in 300 s at B1), whereas an interior-point
 method reaches it in 15-40 Newton steps whose cost here is a few matmuls.
 
-Stopping rule (MATH §3.7): at each iterate ``V`` with residual ``r = y - f(V)`` we build a dual
+Stopping rule (docs/mathematics.md §3.7): at each iterate ``V`` with residual ``r = y - f(V)`` we build a dual
 feasible point ``lambda = tau r``. The dual constraint needs, per block, an upper bound on
 ``max{(A_b^T r) . W : W in C_b, ||W||_F <= 1}``. For any ``mu >= 0``,
 ``||A_b^T r + theta G_b^T mu||`` (``theta >= 0``) is such a bound, because ``(G_b^T mu) . W >= 0`` on the
@@ -1006,7 +1006,7 @@ class _Certificate:
 
 
 def _certify(maps: _Maps, V: Tensor, XV: Tensor, rows: Tensor, res: Tensor, c: Tensor, nu: Tensor) -> _Certificate:
-    """MATH §3.7 certificate at blocks ``V (2, G, m1, d)`` with residual ``res = f - y``, ``X V``, cone
+    """docs/mathematics.md §3.7 certificate at blocks ``V (2, G, m1, d)`` with residual ``res = f - y``, ``X V``, cone
     rows, ``c = M_g^T res (G, p)`` and ``nu = G_b^T mu (2, G, m1, d)`` for cone multipliers
     ``mu >= 0`` (the solver's own; any nonnegative ones give a valid bound)."""
     r = -res

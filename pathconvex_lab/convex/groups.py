@@ -1,8 +1,8 @@
-"""Where the groups of a convex program come from (DESIGN.md §2b), and set operations on them.
+"""Where the groups of a convex program come from, and set operations on them.
 
 Sources, strongest first: ``"exact"`` enumeration; a network's own activation patterns
 (``groups=net``); a :class:`~pathconvex_lab.arrangements.Groups` object you built (e.g. by
-certify-and-grow); an ``int``, the number of random draws (MATH §5.4). Two layers are the
+certify-and-grow); an ``int``, the number of random draws (docs/mathematics.md §5.4). Two layers are the
 ``m1 = 1`` case: one group per pattern with ``D1 = D2 = D``, ``sigma = +1``.
 """
 
@@ -25,7 +25,7 @@ MAX_GROUPS = 200_000
 
 def network_weights(net: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Reparametrized blocks of a 2- or 3-layer :class:`~pathconvex_lab.nets.ParallelReLUNet`
-    (MATH §3.2): ``V (K, d, m1) = W1 diag|w2| |w3|``, ``sigma (K, m1)`` = sign(w2) (0 read as +1),
+    (docs/mathematics.md §3.2): ``V (K, d, m1) = W1 diag|w2| |w3|``, ``sigma (K, m1)`` = sign(w2) (0 read as +1),
     ``s (K,)`` = sign(w3). Two-layer nets have ``m1 = 1`` and ``sigma = +1``."""
     from ..nets import ParallelReLUNet
 

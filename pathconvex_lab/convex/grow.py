@@ -1,4 +1,4 @@
-"""Certify-and-grow: column generation over groups (MATH.md §3.7, DESIGN.md §2b).
+"""Certify-and-grow: column generation over groups (docs/mathematics.md §3.7).
 
 Solve the group program on a small working set, price every group of a pool with the dual
 certificate of the current residual, add the most violating groups (largest
@@ -92,7 +92,7 @@ def certify_and_grow(
     Args:
         X, y, beta: data ``(n, d)``, targets ``(n,)``, regularization > 0.
         m1: first-layer width (1 for two layers).
-        initial: starting groups: an ``int`` (random draws, MATH §5.4), ``Groups`` or a network.
+        initial: starting groups: an ``int`` (random draws, docs/mathematics.md §5.4), ``Groups`` or a network.
         max_rounds: solve at most this many times.
         add_per_round: groups added per round (the most violating ones).
         pool: the groups that may be added: ``"exact"`` (then the answer is certified global)

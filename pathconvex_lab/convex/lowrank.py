@@ -1,4 +1,4 @@
-"""The polynomial-time approximation of MATH.md §6: solve the convex program on a rank-``r``
+"""The polynomial-time approximation of docs/mathematics.md §6: solve the convex program on a rank-``r``
 truncation of the data, evaluate the network on the original data.
 
 1. Truncated SVD ``X_hat = U_r S_r V_r^T``; the program runs on ``A = U_r S_r`` (``n x r``), whose
@@ -7,8 +7,8 @@ truncation of the data, evaluate the network on the original data.
 2. A solution ``z`` on ``A`` is lifted to ``v = V_r z``. Since ``X V_r = U_r S_r = A``, the network
    outputs on the original ``X`` equal those on ``A`` exactly, and ``||v|| = ||z||``: the network
    evaluated on ``X`` has objective exactly ``p_hat`` (the program optimum on ``X_hat``).
-3. Guarantee (derived in MATH §6): with ``gamma = sqrt(m1) sigma_{r+1}(X) ||y|| / beta``,
-   ``p* <= p_hat <= (1 + gamma)^2 p*``. The certificate on ``X`` (MATH §3.7) brackets ``p*`` too.
+3. Guarantee (derived in docs/mathematics.md §6): with ``gamma = sqrt(m1) sigma_{r+1}(X) ||y|| / beta``,
+   ``p* <= p_hat <= (1 + gamma)^2 p*``. The certificate on ``X`` (docs/mathematics.md §3.7) brackets ``p*`` too.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from .results import ConvexResult, solve_groups
 
 
 def group_count_bound(n: int, r: int, m1: int = 1) -> int:
-    """Upper bound on the number of groups for ``n`` points of rank ``r`` (MATH §3.8), exact int.
+    """Upper bound on the number of groups for ``n`` points of rank ``r`` (docs/mathematics.md §3.8), exact int.
 
     ``m1 = 1`` (two layers): one group per pattern, ``C(n, r)``. ``m1 >= 2``:
     ``binom(2P + m1 - 1, m1) * 2 sum_{k < m1 r} binom(n - 1, k)`` with ``P = C(n, r)``: the
@@ -49,7 +49,7 @@ def group_count_bound(n: int, r: int, m1: int = 1) -> int:
 
 @dataclass(frozen=True, eq=False)
 class LowRankResult:
-    """The rank-``r`` approximation of MATH §6.
+    """The rank-``r`` approximation of docs/mathematics.md §6.
 
     Attributes:
         rank: ``r``; ``layers``, ``m1``, ``beta``.
@@ -158,7 +158,7 @@ def low_rank_approximation(
     max_groups: int = MAX_GROUPS,
     drop_tol: float = ACTIVE_RTOL,
 ) -> LowRankResult:
-    """The polynomial-time approximation of MATH §6 (module docstring).
+    """The polynomial-time approximation of docs/mathematics.md §6 (module docstring).
 
     Args:
         X, y, beta: data ``(n, d)`` (bias as a column), targets ``(n,)``, ``beta > 0``.

@@ -1,9 +1,9 @@
-"""The convex program along a regularization path (MATH.md §3.5-§3.7), cached for scrubbing.
+"""The convex program along a regularization path (docs/mathematics.md §3.5-§3.7), cached for scrubbing.
 
 :func:`regularization_path` solves the group program at every ``beta`` of a grid, from the
 largest to the smallest, and records for each: the optimal objective, every group's block
-norms, the pruned solution (at most ``n + 1`` sub-networks, MATH §3.6) and its certificate
-(MATH §3.7).
+norms, the pruned solution (at most ``n + 1`` sub-networks, docs/mathematics.md §3.6) and its certificate
+(docs/mathematics.md §3.7).
 
 Warm starts come from the path itself, as a *working set* of groups: the groups used at the
 previous ``beta`` are kept, the program is solved on them only, and the certificate over ALL
@@ -68,7 +68,7 @@ def compute_beta_max(
 ) -> float:
     """``beta_max = sigma_A(y)``: the smallest ``beta`` at which the zero network is optimal.
 
-    At ``f = 0`` the residual is ``y`` and the certificate of MATH §3.7 says the zero network is
+    At ``f = 0`` the residual is ``y`` and the certificate of docs/mathematics.md §3.7 says the zero network is
     optimal iff ``sigma_A(y) = max_g max_{V in C_g, ||V||_F <= 1} |y^T M_g V| <= beta``.
     ``groups``, ``seed``: as in :func:`regularization_path` (over sampled groups this is the
     threshold of the restricted program). ``support``: ``"socp"`` or ``"projection"`` (exact).
@@ -211,7 +211,7 @@ class RegularizationPath:
 
     def active_groups(self, rtol: float = ACTIVE_RTOL) -> np.ndarray:
         """``(B,)`` number of active groups of the group-l1 norm, i.e. blocks ``V_g^s`` (one per
-        configuration, ``D2`` and output sign, MATH §3.5), of the solution before pruning."""
+        configuration, ``D2`` and output sign, docs/mathematics.md §3.5), of the solution before pruning."""
         return self.active_mask(rtol).sum(axis=(1, 2))
 
     def active_mask(self, rtol: float = ACTIVE_RTOL) -> np.ndarray:
@@ -596,7 +596,7 @@ def regularization_path(
         betas: a sequence of ``beta > 0`` (sorted and deduplicated), or an ``int``: that many
             log-spaced values from ``min_ratio * beta_max`` to ``beta_max`` (:func:`beta_grid`).
         layers: 2 (weight decay) or 3 (path norm); ``m1``: first-layer width (3 layers, default 2).
-        groups: ``"exact"`` (certificates are proofs), an ``int`` (sampled groups, MATH §5.4), a
+        groups: ``"exact"`` (certificates are proofs), an ``int`` (sampled groups, docs/mathematics.md §5.4), a
             ``Groups``/``Patterns`` object or a network (see ``solve_three_layer``); ``seed`` for sampling.
         solver: the backend of each restricted solve: ``"auto"`` (the torch solver, warm-started,
             from ``AUTO_FAST_CONSTRAINTS`` inequalities on, else CLARABEL), ``"cvxpy"``, ``"fast"``, ...

@@ -1,4 +1,4 @@
-"""The group program of MATH.md §3.5 (two layers are its ``m1 = 1`` case), its linear maps in
+"""The group program of docs/mathematics.md §3.5 (two layers are its ``m1 = 1`` case), its linear maps in
 numpy, a size estimate, and the solver backends.
 
 A *group* ``g`` is a first-layer configuration ``(sigma_g (m1,), D1_g (m1, n))`` with a second-layer
@@ -195,7 +195,7 @@ def check_size(size: ProblemSize, max_variables: int, max_bytes: int) -> None:
         f"the group program is too large: {size} (budget: {max_variables:,} variables, "
         f"{max_bytes / 2**30:.1f} GiB). Shrink it: sample groups (groups=<number>, e.g. 2000) and "
         "check with a certificate or certify_and_grow, use fewer data points or a smaller m1, use the "
-        "low-rank approximation (MATH §6), or raise max_variables / max_bytes if you have the memory"
+        "low-rank approximation (docs/mathematics.md §6), or raise max_variables / max_bytes if you have the memory"
     )
 
 
@@ -401,7 +401,7 @@ def solve_group_program(
     verbose: bool = False,
     **fast_options: Any,
 ) -> dict[str, Any]:
-    """Validate, size-check and solve the group program of MATH §3.5.
+    """Validate, size-check and solve the group program of docs/mathematics.md §3.5.
 
     Parameters: ``X (n, d)``, ``y (n,)``, ``beta > 0``, groups ``D1 (G, m1, n)`` bool,
     ``sigma (G, m1)`` ±1, ``D2 (G, n)`` bool; ``solver`` as in the module docstring;

@@ -1,4 +1,4 @@
-"""Sparsify a convex solution without changing its objective (MATH.md §3.6).
+"""Sparsify a convex solution without changing its objective (docs/mathematics.md §3.6).
 
 Interior-point solutions are dense (many small blocks). Two exact steps shrink them:
 

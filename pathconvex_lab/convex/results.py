@@ -1,4 +1,4 @@
-"""The result of a convex program: :class:`ConvexResult` (DESIGN.md §2), and
+"""The result of a convex program: :class:`ConvexResult`, and
 :func:`solve_groups`, which solves the group program on a given group set."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ DROP_TOL = 1e-9
 
 @dataclass(frozen=True, eq=False)
 class ConvexResult:
-    """Solution of the group program (MATH §3.5; two layers are ``m1 = 1``).
+    """Solution of the group program (docs/mathematics.md §3.5; two layers are ``m1 = 1``).
 
     Attributes:
         objective: ``1/2 ||f - y||^2 + beta sum ||V_g^s||_F``, recomputed in float64 from ``blocks``.
@@ -86,7 +86,7 @@ class ConvexResult:
     # ----------------------------------------------------------------------- rebuild
 
     def network_weights(self, rtol: float = DROP_TOL) -> dict[str, np.ndarray]:
-        """Weights of the rebuilt network (MATH §2, §3.6), one sub-network per block above ``rtol``.
+        """Weights of the rebuilt network (docs/mathematics.md §2, §3.6), one sub-network per block above ``rtol``.
 
         Three layers: ``W1 = V (K, d, m1)``, ``w2 = sigma (K, m1, 1)``, ``out = s (K,)``. Two
         layers, balanced so weight decay equals the path norm: ``u = v / sqrt||v||``,
@@ -114,7 +114,7 @@ class ConvexResult:
     # ----------------------------------------------------------------------- prune, certify
 
     def prune(self, drop_tol: float = DROP_TOL, merge_tol: float = 1e-9) -> "ConvexResult":
-        """Same objective with at most ``n + 1`` blocks (merge + Caratheodory, MATH §3.6).
+        """Same objective with at most ``n + 1`` blocks (merge + Caratheodory, docs/mathematics.md §3.6).
 
         Returns a new result (``pruned=True``, ``pool`` kept) with one group per remaining
         block, the group its direction realizes; the network output and the sum of norms are
@@ -132,7 +132,7 @@ class ConvexResult:
         return replace(sub, objective=objective, seconds={**self.seconds, "prune": groups.seconds})
 
     def certificate(self, groups: Any = None, *, tol: float = GAP_TOL, support: str = "projection", seed: Any = 0) -> Certificate:
-        """Certificate (MATH §3.7) of this solution over ``groups`` (default: :attr:`pool`,
+        """Certificate (docs/mathematics.md §3.7) of this solution over ``groups`` (default: :attr:`pool`,
         the group set it was solved on; pass ``"exact"`` or a larger set to check more)."""
         from .groups import resolve_groups
 

@@ -1,4 +1,4 @@
-"""Three-layer path-regularized parallel ReLU networks as a convex group program (MATH.md §3).
+"""Three-layer path-regularized parallel ReLU networks as a convex group program (docs/mathematics.md §3).
 
 ``f = sum_k ((X W1k)_+ w2k)_+ w3k`` with the l2 path norm ``sum_k ||W1k diag(w2k) w3k||_F``
 equals, for a fixed first-layer width ``m1``, the group program of §3.5 over all groups
@@ -36,7 +36,7 @@ def solve_three_layer(
     Args:
         X: data ``(n, d)`` (bias as a column of ones), ``y`` targets ``(n,)``, ``beta > 0``.
         m1: first-layer width of each sub-network (>= 1; ``m1 = 1`` equals two layers).
-        groups: ``"exact"`` (every group, MATH §3.4), an ``int`` (random draws, MATH §5.4: an
+        groups: ``"exact"`` (every group, docs/mathematics.md §3.4), an ``int`` (random draws, docs/mathematics.md §5.4: an
             upper bound), a ``Groups`` object, or a three-layer ``ParallelReLUNet`` with this
             ``m1`` (its own activation patterns: lands just below that network).
         solver, seed, max_variables, max_bytes: as in :func:`solve_two_layer`.

@@ -1,4 +1,4 @@
-"""Two-layer ReLU networks with weight decay as a convex group lasso (MATH.md §2).
+"""Two-layer ReLU networks with weight decay as a convex group lasso (docs/mathematics.md §2).
 
 Weight decay ``beta/2 sum (||u_j||^2 + alpha_j^2)`` equals the path norm ``beta sum ||u_j|| |alpha_j|``
 at balanced weights, and the training problem equals the convex program with one pair of
@@ -35,7 +35,7 @@ def solve_two_layer(
         y: targets ``(n,)``.
         beta: regularization strength > 0 (loss ``1/2 ||f - y||^2``, no ``1/n``).
         patterns: ``"exact"`` (all chamber patterns), an ``int`` (number of random directions,
-            MATH §5.4: an upper bound), a ``Patterns`` or ``Groups`` (m1 = 1) object, or a
+            docs/mathematics.md §5.4: an upper bound), a ``Patterns`` or ``Groups`` (m1 = 1) object, or a
             two-layer ``ParallelReLUNet`` (its own activation patterns).
         solver: ``"cvxpy"`` (CLARABEL, SCS fallback), a cvxpy solver name, ``"fast"`` or ``"auto"``.
         seed: seed for sampled patterns.

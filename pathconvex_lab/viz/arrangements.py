@@ -1,4 +1,4 @@
-"""Figures of ReLU sign patterns (MATH.md §5): a neuron over 2-D data, the arrangement of
+"""Figures of ReLU sign patterns (docs/mathematics.md §5): a neuron over 2-D data, the arrangement of
 great circles on the sphere of directions, counts vs Cover's bound, sampling coverage.
 
 These functions draw; they do not compute patterns (use :mod:`pathconvex_lab.arrangements`).

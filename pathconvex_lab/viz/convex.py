@@ -1,4 +1,4 @@
-"""Figures for the convex programs (MATH.md §2-§3): fits, training against the convex optimum,
+"""Figures for the convex programs (docs/mathematics.md §2-§3): fits, training against the convex optimum,
 group sparsity, the splitting effect, certify-and-grow and decision boundaries.
 
 These functions draw results computed elsewhere (:mod:`pathconvex_lab.convex`,
@@ -91,7 +91,7 @@ def block_norms_figure(norms: Mapping[str, Any], floor: float = 1e-12, title: st
 
 
 def splitting_figure(m1s: Sequence[int], p3: Sequence[float], p2_split: Sequence[float], p2: float, title: str = "") -> Any:
-    """The splitting lemma (MATH §3.3): ``p3*(m1)`` falls with ``m1``, stays below
+    """The splitting lemma (docs/mathematics.md §3.3): ``p3*(m1)`` falls with ``m1``, stays below
     ``p2*(beta / sqrt(m1))`` and equals ``p2*(beta)`` at ``m1 = 1``."""
     fig, (ax,) = _figure(5.0, 3.4)
     ax.plot(m1s, p3, marker="o", lw=2, label="three layers, path norm: p3*(m1)")

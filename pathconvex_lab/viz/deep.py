@@ -1,4 +1,4 @@
-"""Figures for deep parallel ReLU networks (MATH.md §4): decision boundaries, loss curves,
+"""Figures for deep parallel ReLU networks (docs/mathematics.md §4): decision boundaries, loss curves,
 per-sub-network path norms, restarts against the convex optimum, accuracy grids.
 
 These functions draw; training happens in :mod:`pathconvex_lab.train`. The only evaluation
@@ -119,7 +119,7 @@ def draw_path_norms(ax: Any, norms: Any) -> None:
 
 def restarts_figure(objectives: Sequence[float], convex_optimum: float, *, title: str = "") -> Any:
     """Best objectives of nonconvex restarts as points, the convex optimum as a line: no restart
-    may fall below it (MATH §8), and the gap shows how far local training stopped."""
+    may fall below it (docs/mathematics.md §8), and the gap shows how far local training stopped."""
     from matplotlib.figure import Figure
 
     objectives = np.asarray(objectives, dtype=float)

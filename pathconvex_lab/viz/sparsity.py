@@ -1,4 +1,4 @@
-"""Figures of group sparsity along the regularization path (MATH.md §3.5-§3.6) and of the
+"""Figures of group sparsity along the regularization path (docs/mathematics.md §3.5-§3.6) and of the
 low-rank approximation (§6).
 
 These functions draw arrays they are given (from
@@ -306,7 +306,7 @@ def _plot_excess(ax: Any, x: Any, ratios: Any, label: str) -> None:
 
 def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_factors: Any, *,
                 exact_groups: int | None = None, exact_seconds: float | None = None, current: int | None = None) -> Any:
-    """The approximation of MATH §6 against the rank ``r``: groups of ``X_hat`` (and of ``X``),
+    """The approximation of docs/mathematics.md §6 against the rank ``r``: groups of ``X_hat`` (and of ``X``),
     solve time (and the exact program's), ``p_hat / p*`` with the bound ``(1 + gamma)^2`` (log axes)."""
     ranks = np.asarray(ranks)
     fig, axes = _figure(10.5, 3.2, 3)

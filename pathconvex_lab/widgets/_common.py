@@ -1,5 +1,5 @@
 """Plumbing shared by the dashboards: put figures into ``Output`` widgets, and show every
-exception raised in a callback inside the dashboard (DESIGN.md §4) instead of losing it."""
+exception raised in a callback inside the dashboard instead of losing it."""
 
 from __future__ import annotations
 
@@ -48,10 +48,13 @@ def guarded(status: Any, out: Any, draw: Callable[[], None]) -> Callable[[Any], 
 
 def full_labels(widget: Any) -> Any:
     """Give every control under ``widget`` (itself included) a label as wide as its text, so that no
-    description is cut to "sub-netw..." by ipywidgets' fixed label width. Returns ``widget``."""
+    description is cut to "sub-netw..." by ipywidgets' fixed label width, and toggle buttons as
+    wide as their text ("degenerate (grid points)"). Returns ``widget``."""
     style = getattr(widget, "style", None)
     if getattr(widget, "description", "") and style is not None and style.has_trait("description_width"):
         style.description_width = "initial"
+    if style is not None and style.has_trait("button_width"):  # toggle buttons: as wide as their text
+        style.button_width = "auto"
     for child in getattr(widget, "children", ()):
         full_labels(child)
     return widget

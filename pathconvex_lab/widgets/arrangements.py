@@ -1,4 +1,4 @@
-"""Dashboards for notebook 01 (ReLU sign patterns, MATH.md §5).
+"""Dashboards for notebook 01 (ReLU sign patterns, docs/mathematics.md §5).
 
 Each builder returns an ``ipywidgets.VBox`` whose last figure is also kept as ``box.figure``
 (a matplotlib ``Figure`` or a plotly ``Figure``), so tests and users can inspect it. Figures are

@@ -7,9 +7,9 @@ button that re-solves, an HTML summary, an Output with the figure and an HTML st
 users can inspect them.
 
 - :func:`two_layer_widget`: beta and the number of neurons of a two-layer network trained with
-  weight decay by Adam, against the convex optimum (MATH §2).
+  weight decay by Adam, against the convex optimum (docs/mathematics.md §2).
 - :func:`three_layer_widget`: m1, beta and the number of sub-networks of a three-layer network
-  trained with the path norm, against the exact convex program (MATH §3.5) and its certificate.
+  trained with the path norm, against the exact convex program (docs/mathematics.md §3.5) and its certificate.
 """
 
 from __future__ import annotations
@@ -113,7 +113,7 @@ def three_layer_widget(x: Any = None, y: Any = None, *, beta: float = 0.1, m1: i
     """Three-layer path-regularized network: exact convex optimum for ``m1`` vs Adam with
     ``subnets`` sub-networks, and the certificate of the trained network.
 
-    ``x (n,)`` 1-D inputs (bias appended), ``y (n,)``; default DS1 of MATH §8; ``solver`` as in
+    ``x (n,)`` 1-D inputs (bias appended), ``y (n,)``; default DS1 of docs/mathematics.md §8; ``solver`` as in
     ``solve_three_layer``. ``box.results``
     holds ``convex``, ``adam``, ``certificate``, ``groups`` (number of exact groups).
     ``children = (HBox(m1, beta, subnets, button), HTML summary, Output figure, HTML status)``.

@@ -1,4 +1,4 @@
-"""Live training dashboard for notebook 06 (deep parallel ReLU networks, MATH.md §4).
+"""Live training dashboard for notebook 06 (deep parallel ReLU networks, docs/mathematics.md §4).
 
 :func:`training_dashboard` returns an ``ipywidgets.VBox`` with controls (data set, depth 2-8,
 ``beta`` on a log slider, ``K``, width, steps, regularizer) and Train / Stop buttons. Training

@@ -1,6 +1,6 @@
 """Dashboards for notebooks 04 (group sparsity along the path) and 05 (the low-rank approximation).
 
-Both scrub precomputed results (DESIGN.md §4): nothing is solved in a callback.
+Both scrub precomputed results: nothing is solved in a callback.
 
 - :func:`path_widget`: a ``beta`` slider over a cached :class:`~pathconvex_lab.convex.RegularizationPath`;
   redraws the function (1-D data) or the decision boundary (2-D data) with each active

@@ -67,7 +67,7 @@ def neuron_png(X: Any, w: float, b: float) -> bytes:
 def relu_neuron_widget(X: Any = None) -> Any:
     """Sliders for ``w`` and ``b``, the pattern as text and the neuron's plot.
 
-    ``X``: 1-D data with bias column, ``(n, 2)``; default DS1 (MATH.md §8). Returns an
+    ``X``: 1-D data with bias column, ``(n, 2)``; default DS1 (docs/mathematics.md §8). Returns an
     ``ipywidgets.VBox``: ``children = (HBox(w, b), HTML pattern line, Output plot)``.
     Errors in the callback show up in the Output area.
     """

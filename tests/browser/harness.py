@@ -63,7 +63,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 ARTIFACTS_DIR = REPO_ROOT / "test-artifacts"
 
-#: Chromium flags that work on this kind of machine (DESIGN.md §6).
+#: Chromium flags that work on this kind of machine (headless, closed network, running as root).
 CHROMIUM_FLAGS = (
     "--no-sandbox",
     "--disable-gpu",
@@ -305,7 +305,9 @@ def assert_notebook_clean(page: Any) -> None:
 
 _VIEW_PROBLEMS_JS = """async () => {
   const problems = [];
-  for (const label of document.querySelectorAll('.jp-Notebook .widget-label, .jp-Notebook .widget-label-basic')) {
+  const labels = '.jp-Notebook .widget-label, .jp-Notebook .widget-label-basic, .jp-Notebook .widget-toggle-button, '
+                 + '.jp-Notebook .jupyter-button';
+  for (const label of document.querySelectorAll(labels)) {
     if (label.offsetParent !== null && label.scrollWidth > label.clientWidth + 1) {
       problems.push('widget label cut off: ' + JSON.stringify(label.textContent));
     }
