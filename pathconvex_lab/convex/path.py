@@ -548,7 +548,7 @@ def _assemble(points: list[_Point], X: np.ndarray, y: np.ndarray, full: Any, sou
 
 
 def _groups_fingerprint(X: np.ndarray, m1: int, groups: Any, seed: Any) -> Any:
-    """What identifies the group set: the spec for ``"exact"``/an int (with the seed), else the arrays."""
+    """What identifies the group set: the request ``"exact"``/an int (with the seed), else the arrays."""
     if isinstance(groups, str) or (isinstance(groups, (int, np.integer)) and not isinstance(groups, bool)):
         return ["spec", groups if isinstance(groups, str) else int(groups), seed if isinstance(seed, int) else None]
     resolved, _ = resolve_groups(X, m1, groups, seed=seed)
