@@ -58,6 +58,7 @@ def test_notebook_runs(relpath: Path, notebooks_copy: Path) -> None:
     assert not errors
     assert not undrawn_figures(nb), f"figures shown as text instead of pictures: {undrawn_figures(nb)}"
     assert not placeholder_outputs(nb), f"outputs that print a placeholder: {placeholder_outputs(nb)}"
+    assert not printed_tracebacks(nb), f"outputs that print a traceback: {printed_tracebacks(nb)}"
     print(f"{relpath}: {elapsed:.1f} s")
 
 
@@ -83,6 +84,12 @@ def placeholder_outputs(nb: nbformat.NotebookNode) -> list[str]:
     """Cells that print ``Ellipsis`` (an unanswered ``...`` shown to the student as a value)."""
     return [f"code cell {i}" for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code")
             if any("Ellipsis" in t for o in cell.outputs for t in _texts(o))]
+
+
+def printed_tracebacks(nb: nbformat.NotebookNode) -> list[str]:
+    """Cells whose text output shows a Python traceback (e.g. a caught error printed to stderr)."""
+    return [f"code cell {i}" for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code")
+            if any("Traceback (most recent call last)" in t for o in cell.outputs for t in _texts(o))]
 
 
 def test_kernel_is_this_environment(tmp_path: Path) -> None:

@@ -34,6 +34,10 @@ def test_two_layer_widget_resolves_on_click_only():
     assert box.results["convex"] == pytest.approx(0.50622767, rel=1e-5)
     assert min(box.results["adam"]) >= box.results["convex"] - 1e-7
     assert "0.50622767" in summary.value
+    # the same neuron count as notebook 02 prints and its block-norm legend shows
+    pruned = solve_two_layer(X, y, 0.05).prune()
+    assert box.results["active"] == pruned.network().num_subnets
+    assert f"{pruned.network().num_subnets} neurons after pruning" in summary.value
     first = png_of(plot)
     beta.value, neurons.value = 0.2, 5
     assert box.results["beta"] == 0.05  # continuous_update=False and a button: nothing re-solved yet

@@ -165,5 +165,5 @@ def test_bar_ticks_never_crowd(count):
     from pathconvex_lab.viz.sparsity import bar_ticks
 
     ticks = bar_ticks(count)
-    assert len(ticks) <= 9 and ticks[0] == 0 and ticks.max() < count
-    assert len(ticks) == count if count <= 9 else len(ticks) >= 3
+    assert len(ticks) <= 6 and ticks[0] == 0 and ticks.max() < count
+    assert len(ticks) == count if count <= 6 else len(ticks) >= 3

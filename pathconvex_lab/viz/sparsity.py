@@ -277,7 +277,7 @@ def path_boundary_figure(gx: Any, gy: Any, contributions: Any, X2: Any, y: Any, 
     return fig.update(contributions, norms, title, regions=regions)
 
 
-def bar_ticks(count: int, most: int = 9) -> np.ndarray:
+def bar_ticks(count: int, most: int = 6) -> np.ndarray:
     """Positions (0-based) of the tick labels for ``count`` bars numbered from 1: every bar when at
     most ``most`` fit, else bar 1 and the multiples of a round step (2, 5, 10, 20, 50, ...), so that
     labels never run together."""
