@@ -2,7 +2,7 @@
 VENV ?= .venv
 PYTEST_ARGS ?=
 
-.PHONY: lab test test-fast test-browser doctor bench
+.PHONY: lab test test-fast test-browser doctor bench docs
 
 lab:            ## set up, then launch JupyterLab on notebooks/ (127.0.0.1, token)
 	scripts/bootstrap.sh lab
@@ -24,3 +24,7 @@ doctor:         ## is the environment ready? (versions, solvers, device, chromiu
 
 bench:          ## run the benchmarks (prints ratio tables; see benchmarks/README.md)
 	for f in benchmarks/bench_*.py benchmarks/convex_solvers.py; do [ -f $$f ] && $(VENV)/bin/python $$f --quick; done
+
+docs:           ## build the documentation site offline into docs/_build/html (warnings are errors; runs the notebooks)
+	scripts/bootstrap.sh test
+	$(VENV)/bin/sphinx-build -W --keep-going -b html docs docs/_build/html

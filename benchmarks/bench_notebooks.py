@@ -1,7 +1,7 @@
 """Run All time of every notebook at SIZE = "small": each runs top to bottom in a fresh python3
 kernel (nbclient, as JupyterLab's Run All does), on a private copy of notebooks/, one at a time.
 
-    python benchmarks/bench_notebooks.py [--only 03] [--limit 60] [--json FILE]
+    python benchmarks/bench_notebooks.py [--only 03] [--limit 60] [--json FILE] [--quick]
 
 Prints one row per notebook (seconds, the slowest cell, within the limit or not) and exits 1
 when any notebook takes longer than ``--limit`` seconds (the lecture budget, 60 s by default).
@@ -54,12 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="run only the notebooks whose name contains this")
     parser.add_argument("--limit", type=float, default=60.0, help="seconds allowed per notebook (default 60)")
     parser.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    parser.add_argument("--quick", action="store_true", help="only the tour and notebook 01 (for `make bench`)")
     args = parser.parse_args(argv)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "notebooks"
         shutil.copytree(ROOT / "notebooks", copy, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        paths = sorted(p for p in copy.rglob("*.ipynb") if args.only in p.name)
+        paths = sorted(p for p in copy.rglob("*.ipynb") if args.only in p.name
+                       and (not args.quick or p.name.startswith(("00_", "01_"))))
         print(f"{platform.node()}, {platform.processor() or platform.machine()}, Python {platform.python_version()}; "
               f"{len(paths)} notebooks, SIZE = 'small', limit {args.limit:g} s")
         print(f"{'notebook':42s} {'Run All (s)':>11s} {'slowest cell (s)':>17s}  verdict   slowest cell")

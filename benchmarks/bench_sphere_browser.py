@@ -2,7 +2,7 @@
 headless Chromium: press the azimuth slider's arrow key, wait until the point u has moved in
 the drawn plotly figure. Each variant is a notebook cell of its own, measured side by side.
 
-    python benchmarks/bench_sphere_browser.py [--steps 8] [--json FILE]
+    python benchmarks/bench_sphere_browser.py [--steps 8] [--json FILE] [--quick]
 
 Variants: ``in place`` (the kit's ``sphere_widget``: a plotly FigureWidget whose u trace is
 updated) and ``rebuilt`` (the figure rebuilt and re-sent through an Output widget at every step,
@@ -67,7 +67,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=8, help="arrow-key steps per variant (default 8)")
     parser.add_argument("--json", default=None, help="also write the results to this JSON file")
+    parser.add_argument("--quick", action="store_true", help="3 steps per variant (for `make bench`)")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.steps = 3
     from playwright.sync_api import sync_playwright
 
     results = {}

@@ -30,7 +30,7 @@ from .errors import PathconvexError
 
 #: Subcommand modules, in the order ``--help`` lists them. A missing module is skipped, so
 #: capabilities can land one at a time.
-COMMAND_MODULES = ("doctor", "lab", "patterns", "solve", "path", "train", "assign", "grade", "dashboard")
+COMMAND_MODULES = ("doctor", "lab", "notebooks", "patterns", "solve", "path", "train", "assign", "grade", "dashboard")
 #: Commands that compute (and so run in a worker thread that Ctrl-C can leave behind).
 INTERRUPTIBLE = ("patterns", "solve", "path", "train")
 #: Seconds an interrupted command gets to return what it has.

@@ -269,20 +269,27 @@ def _check_parameter_count(widths: tuple[int, ...], K: int) -> None:
 class ParallelReLUNet(torch.nn.Module):
     """f(X) = sum_k h^(k)_{L-1}(X) * out[k], h_0 = X, h_l = relu(h_{l-1} W_lk (+ b_lk)), docs/mathematics.md §4.1.
 
+    Its parameters: ``layers`` (a ParameterList; layer ``l`` of shape ``(K, m_{l-1}, m_l)``), ``out``
+    (``(K,)``), ``biases`` (a ParameterList of ``(K, 1, m_l)``; empty without ``hidden_bias``).
+
     Parameters
     ----------
-    widths : ``(d, m1, ..., m_{L-1})`` with ``m_{L-1} = 1``; depth ``L = len(widths)``.
+    widths
+        ``(d, m1, ..., m_{L-1})`` with ``m_{L-1} = 1``; depth ``L = len(widths)``.
         ``(d, 1)`` is a two-layer net with ``K`` hidden neurons; ``(d, m1, 1)`` the three-layer
         network of docs/mathematics.md §3.1.
-    num_subnets : ``K`` (0 gives the zero function).
-    hidden_bias : add a bias ``b_lk`` of shape ``(K, 1, m_l)`` to every hidden layer (the usual
+    num_subnets
+        ``K`` (0 gives the zero function).
+    hidden_bias
+        add a bias ``b_lk`` of shape ``(K, 1, m_l)`` to every hidden layer (the usual
         convention is instead a column of ones in ``X``).
-    dtype, device : where the parameters live (``device="auto"`` is resolved now).
-    seed : seeds the initialization (drawn on CPU in float64, so equal across devices).
-    init_scale : multiplies the He-normal hidden weights and the output weights ``N(0, 1/K)``.
+    dtype, device
+        where the parameters live (``device="auto"`` is resolved now).
+    seed
+        seeds the initialization (drawn on CPU in float64, so equal across devices).
+    init_scale
+        multiplies the He-normal hidden weights and the output weights ``N(0, 1/K)``.
 
-    Attributes: ``layers`` (ParameterList, layer ``l`` of shape ``(K, m_{l-1}, m_l)``), ``out``
-    (``(K,)``), ``biases`` (ParameterList of ``(K, 1, m_l)``, empty without ``hidden_bias``).
     """
 
     def __init__(

@@ -83,8 +83,8 @@ def default_notebook_dir() -> Path:
     for candidate in (Path.cwd() / "notebooks", Path(__file__).resolve().parents[2] / "notebooks"):
         if candidate.is_dir():
             return candidate
-    raise InputError("no notebooks/ folder found next to the package or in the current folder; "
-                     "pass --notebook-dir DIR")
+    raise InputError("no notebooks/ folder here or next to the package: copy the kit's notebooks here with "
+                     "`pathconvex-lab notebooks`, or pass --notebook-dir DIR")
 
 
 def free_port() -> int:

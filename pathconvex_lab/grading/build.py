@@ -56,9 +56,11 @@ class BuiltAssignment:
 
 
 def default_masters_dir() -> Path:
-    """``notebooks/assignments`` of the source checkout (next to the package), else of the current folder."""
+    """``notebooks/assignments`` of the source checkout (next to the package), else of the current
+    folder, else the copy installed with the wheel (``<prefix>/share/pathconvex-lab/notebooks``)."""
+    share = Path("share") / "pathconvex-lab" / "notebooks" / "assignments"  # where the wheel installs them
     for candidate in (Path(__file__).resolve().parents[2] / "notebooks" / "assignments",
-                      Path.cwd() / "notebooks" / "assignments"):
+                      Path.cwd() / "notebooks" / "assignments", Path(sys.prefix) / share):
         if candidate.is_dir():
             return candidate
     raise InputError("no notebooks/assignments/ folder found next to the package or in the current folder; "
