@@ -661,3 +661,18 @@ def test_an_unanswered_student_notebook_never_prints_a_placeholder(built, name, 
     assert not [t for t in texts if "Ellipsis" in t]
     if name != "hw2_two_layer_convex":  # hw2's unanswered cells raise before anything is shown
         assert any("not answered yet" in t for t in texts)
+
+
+def test_the_sandbox_mounts_its_private_tmp_before_the_folders_it_shows(monkeypatch, tmp_path):
+    """A checkout (and its venv) under /tmp must stay visible: the private /tmp is mounted first,
+    the read-only folders on top of it (else bwrap cannot find the interpreter)."""
+    from pathconvex_lab.grading import sandbox
+
+    monkeypatch.setattr(sandbox.shutil, "which", lambda name: "/usr/bin/bwrap")
+    venv = tmp_path / "checkout" / ".venv"
+    venv.mkdir(parents=True)
+    monkeypatch.setattr(sandbox, "visible_roots", lambda: [Path("/usr"), venv])
+    cmd = sandbox.sandbox_command(["python"], tmp_path / "work", {"PATH": "/usr/bin"})
+    tmp_mount = next(i for i in range(len(cmd) - 1) if cmd[i:i + 2] == ["--tmpfs", "/tmp"])
+    venv_bind = next(i for i in range(len(cmd) - 2) if cmd[i:i + 3] == ["--ro-bind", str(venv), str(venv)])
+    assert tmp_mount < venv_bind < cmd.index("--bind")

@@ -104,6 +104,8 @@ def sandbox_command(argv: Sequence[str], workdir: Path, env: Mapping[str, str],
     cmd = [bwrap, *_ISOLATION, "--clearenv"]
     for key, value in env.items():
         cmd += ["--setenv", key, value]
+    # the private /tmp first: folders bound later may lie under /tmp (a checkout or venv in /tmp)
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
     roots = visible_roots()
     for root in roots:
         cmd += ["--ro-bind", str(root), str(root)]
@@ -112,7 +114,6 @@ def sandbox_command(argv: Sequence[str], workdir: Path, env: Mapping[str, str],
             cmd += ["--symlink", os.readlink(link), link]
         elif os.path.isdir(link) and not _under(Path(link), roots):
             cmd += ["--ro-bind", link, link]
-    cmd += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/dev/shm", "--tmpfs", "/tmp"]
     for path in hide:
         folder = Path(path).resolve()
         folder = folder if folder.is_dir() else folder.parent
