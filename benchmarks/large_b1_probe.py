@@ -1,9 +1,8 @@
 """One solve of B1 at the GPU size (benchmarks/README.md: n = 1e5, d = 50, P = 1024) to 1e-4, the solver's
-log streamed line by line (so a device call cut off early still returns every Newton step).
+log printed line by line as it goes (a run stopped early has already printed every Newton step).
 
-The same problem and options as the large row of ``convex_solvers.py --gpu``, without the other rows;
-run on a device as ``python3 -u benchmarks/large_b1_probe.py --time-limit 140 > $OUT/large.log``.
-"""
+The same problem and options as the large row of ``convex_solvers.py --gpu``, without the other rows:
+``python3 -u benchmarks/large_b1_probe.py --time-limit 140 > large.log``."""
 
 from __future__ import annotations
 
