@@ -10,8 +10,6 @@ import numpy as np
 
 from .errors import InputError
 
-SeedLike = "int | numpy.random.Generator | None"
-
 
 def _describe(value: Any) -> str:
     if isinstance(value, np.ndarray):

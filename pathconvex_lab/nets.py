@@ -37,11 +37,13 @@ _FORMAT_VERSION = 1
 # --------------------------------------------------------------------------- devices, dtypes
 
 
-def resolve_device(device: Any = "auto") -> torch.device:
+def resolve_device(device: Any = "auto", *, dtype: torch.dtype | None = None) -> torch.device:
     """Return a usable :class:`torch.device`, probing availability now (never at import).
 
-    ``"auto"`` picks CUDA, then Apple MPS, then CPU. An explicit ``"cuda"``/``"cuda:i"`` or
-    ``"mps"`` that is not available raises InputError naming the device.
+    The kit's one device decision: networks, training and the fast convex solver all call it.
+    ``"auto"`` picks CUDA, then Apple MPS (unless ``dtype`` is float64, which MPS lacks), then CPU.
+    An explicit ``"cuda"``/``"cuda:i"`` or ``"mps"`` that is not available raises InputError
+    naming the device.
     """
     if isinstance(device, torch.device):
         dev = device
@@ -50,7 +52,7 @@ def resolve_device(device: Any = "auto") -> torch.device:
             if torch.cuda.is_available():
                 return torch.device("cuda")
             mps = getattr(torch.backends, "mps", None)
-            if mps is not None and mps.is_available():
+            if dtype != torch.float64 and mps is not None and mps.is_available():
                 return torch.device("mps")
             return torch.device("cpu")
         try:
