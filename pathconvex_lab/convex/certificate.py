@@ -407,7 +407,7 @@ def certify_outputs(
     support: str = "projection",
     top: int = 50,
     batch: int = 256,
-    solver: str = "cvxpy",
+    solver: str = "auto",
 ) -> Certificate:
     """Certificate for a candidate given by its outputs ``f (n,)`` and regularizer value
     ``path_norm`` (``R`` of the network, or ``sum ||V||_F`` of convex blocks) over ``groups``
@@ -470,7 +470,7 @@ def certificate(
     support: str = "projection",
     seed: Any = 0,
     top: int = 50,
-    solver: str = "cvxpy",
+    solver: str = "auto",
 ) -> Certificate:
     """Optimality certificate (docs/mathematics.md §3.7) for ANY 2- or 3-layer ``ParallelReLUNet``.
 

@@ -152,7 +152,7 @@ def low_rank_approximation(
     layers: int = 2,
     m1: int | None = None,
     *,
-    solver: str = "cvxpy",
+    solver: str = "auto",
     certify: bool = True,
     count_exact: bool = True,
     max_groups: int = MAX_GROUPS,
@@ -283,7 +283,7 @@ def low_rank_sweep(
     layers: int = 2,
     m1: int | None = None,
     *,
-    solver: str = "cvxpy",
+    solver: str = "auto",
     max_groups: int = MAX_GROUPS,
 ) -> RankSweep:
     """Run :func:`low_rank_approximation` for each rank in ``ranks`` (default ``1..rank X``) and

@@ -13,7 +13,7 @@ with ``H_g V = sum_j sigma_gj D1_gj * X v_j``. The program is::
 
 over blocks ``V`` of shape ``(2, G, d, m1)``: index 0 holds output sign ``s = +1``, index 1 ``s = -1``.
 
-Backends: ``"cvxpy"`` (CLARABEL, then SCS with a :class:`SolverFallbackWarning`), a named cvxpy
+Backends: ``"auto"``, the default of every entry point of the kit (see below), ``"cvxpy"`` (CLARABEL, then SCS with a :class:`SolverFallbackWarning`), a named cvxpy
 solver such as ``"SCS"`` (tried first, then the defaults), ``"fast"`` (the torch solver of
 ``pathconvex_lab.convex.fast``), or ``"auto"`` (``"fast"`` for problems of at least
 :data:`AUTO_FAST_CONSTRAINTS` inequalities when that module is importable (it picks its own
@@ -395,7 +395,7 @@ def solve_group_program(
     sigma: Any,
     D2: Any,
     *,
-    solver: str = "cvxpy",
+    solver: str = "auto",
     max_variables: int = MAX_VARIABLES,
     max_bytes: int = MAX_BYTES,
     verbose: bool = False,

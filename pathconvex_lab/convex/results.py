@@ -131,13 +131,16 @@ class ConvexResult:
         objective = float(0.5 * np.sum((sub.outputs() - self.y) ** 2) + self.beta * sub.penalty)
         return replace(sub, objective=objective, seconds={**self.seconds, "prune": groups.seconds})
 
-    def certificate(self, groups: Any = None, *, tol: float = GAP_TOL, support: str = "projection", seed: Any = 0) -> Certificate:
+    def certificate(self, groups: Any = None, *, tol: float = GAP_TOL, support: str = "projection", seed: Any = 0,
+                    solver: str = "auto") -> Certificate:
         """Certificate (docs/mathematics.md §3.7) of this solution over ``groups`` (default: :attr:`pool`,
-        the group set it was solved on; pass ``"exact"`` or a larger set to check more)."""
+        the group set it was solved on; pass ``"exact"`` or a larger set to check more); ``solver``
+        as in :func:`~pathconvex_lab.convex.certificate.certify_outputs`."""
         from .groups import resolve_groups
 
         pool = self.pool if groups is None else resolve_groups(self.X, self.m1, groups, seed=seed)[0]
-        return certify_outputs(self.outputs(), self.penalty, self.X, self.y, self.beta, pool, tol=tol, support=support)
+        return certify_outputs(self.outputs(), self.penalty, self.X, self.y, self.beta, pool, tol=tol, support=support,
+                               solver=solver)
 
     # ----------------------------------------------------------------------- the bracket
 
@@ -216,7 +219,7 @@ def solve_groups(
     *,
     layers: int = 3,
     source: str | None = None,
-    solver: str = "cvxpy",
+    solver: str = "auto",
     max_variables: int = MAX_VARIABLES,
     max_bytes: int = MAX_BYTES,
     verbose: bool = False,

@@ -25,7 +25,7 @@ def solve_three_layer(
     m1: int = 2,
     groups: Any = "exact",
     *,
-    solver: str = "cvxpy",
+    solver: str = "auto",
     seed: Any = 0,
     max_variables: int = MAX_VARIABLES,
     max_bytes: int = MAX_BYTES,

@@ -22,7 +22,7 @@ def solve_two_layer(
     beta: Any,
     patterns: Any = "exact",
     *,
-    solver: str = "cvxpy",
+    solver: str = "auto",
     seed: Any = 0,
     max_variables: int = MAX_VARIABLES,
     max_bytes: int = MAX_BYTES,
@@ -37,7 +37,8 @@ def solve_two_layer(
         patterns: ``"exact"`` (all chamber patterns), an ``int`` (number of random directions,
             docs/mathematics.md §5.4: an upper bound), a ``Patterns`` or ``Groups`` (m1 = 1) object, or a
             two-layer ``ParallelReLUNet`` (its own activation patterns).
-        solver: ``"cvxpy"`` (CLARABEL, SCS fallback), a cvxpy solver name, ``"fast"`` or ``"auto"``.
+        solver: ``"auto"`` (the default: the torch solver for large programs, else CLARABEL),
+            ``"cvxpy"`` (CLARABEL, SCS fallback), a cvxpy solver name, or ``"fast"``.
         seed: seed for sampled patterns.
         max_variables, max_bytes: size budget (ProblemTooLargeError beyond it, before building).
     Returns:
