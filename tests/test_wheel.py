@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import site
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
+from test_hosted_install import first_code_cell, install_line
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +46,12 @@ def installed(tmp_path_factory) -> Path:
     # finder (a .pth that a plain path entry does not run), so `import pathconvex_lab` finds the wheel
     (purelib / "borrowed-dependencies.pth").write_text("\n".join(site.getsitepackages() +
                                                                  [sysconfig.get_paths()["purelib"]]) + "\n")
-    install = _run([python, "-m", "pip", "install", "--no-deps", "--no-index", "-q", wheel], cwd=root)
+    # installed by the very line a notebook's first cell prints in hosted Jupyter, where IPython's
+    # %pip runs `python -m pip` through a shell (which expands the wildcard), next to the wheel;
+    # offline here, so the dependencies stay the borrowed ones (--no-deps --no-index)
+    line = install_line(first_code_cell(ROOT / "notebooks" / "00_tour.ipynb"))
+    command = line.replace("%pip", f"{shlex.quote(str(python))} -m pip", 1) + " --no-deps --no-index -q"
+    install = _run(["sh", "-c", command], cwd=wheel.parent)
     assert install.returncode == 0, install.stderr[-2000:]
     return venv
 
