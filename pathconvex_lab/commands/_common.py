@@ -36,6 +36,17 @@ def add_data_args(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_program_args(parser: argparse.ArgumentParser, *, seed_help: str) -> None:
+    """Add ``--layers`` (2 or 3), ``--m1``, ``--seed`` and ``--solver`` (default ``auto``): the options
+    of every subcommand that solves the convex program."""
+    parser.add_argument("--layers", type=int, choices=(2, 3), default=2, help="2 (weight decay) or 3 (path norm); default 2")
+    parser.add_argument("--m1", type=int, default=None, help="first-layer width of each sub-network (3 layers; default 2)")
+    parser.add_argument("--seed", type=int, default=0, help=seed_help)
+    parser.add_argument("--solver", default="auto",
+                        help="auto (default: the fast torch solver for large programs, else CLARABEL), fast, cvxpy "
+                             "(CLARABEL, SCS fallback) or a cvxpy solver name")
+
+
 def load_data(args: argparse.Namespace) -> tuple[np.ndarray, np.ndarray]:
     """Load the positional ``DATA`` or ``--data`` (exactly one of them), honouring ``--no-bias``.
 

@@ -23,8 +23,18 @@ from pathlib import Path
 from ..dashboard import write_dashboard
 from ..errors import InputError
 from ._common import add_json_flag
-from .lab import HOST, READY_TIMEOUT_S, TOKEN_ENV, ServerLaunch, _port, catch_interrupts, free_port, port_is_free
-from .lab import start, stop
+from .lab import (
+    HOST,
+    READY_TIMEOUT_S,
+    TOKEN_ENV,
+    ServerLaunch,
+    add_server_args,
+    catch_interrupts,
+    free_port,
+    port_is_free,
+    start,
+    stop,
+)
 from .lab import wait_until_ready as lab_wait_until_ready
 
 
@@ -75,9 +85,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "explorers as a web app with Voila, on 127.0.0.1 behind a random token; code cells are hidden. "
         "Prints the URL with the token; Ctrl-C stops it.",
     )
-    parser.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
-    parser.add_argument("--dry-run", action="store_true", help="print what would run, start nothing")
+    add_server_args(parser)
     add_json_flag(parser)  # with --dry-run
     parser.set_defaults(func=run)
 

@@ -17,14 +17,15 @@ import shlex
 import signal
 import socket
 import subprocess
-import threading
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Mapping, Sequence
+from typing import IO
 
 from ..errors import InputError
 from ._common import add_json_flag
@@ -236,6 +237,14 @@ def _port(text: str) -> int:
     return value
 
 
+def add_server_args(parser: argparse.ArgumentParser) -> None:
+    """Add ``--port``, ``--no-browser`` and ``--dry-run``: the options of every subcommand that serves
+    notebooks on 127.0.0.1 behind a token."""
+    parser.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: a free one)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    parser.add_argument("--dry-run", action="store_true", help="print the command that would run, start nothing")
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add the ``lab`` subcommand."""
     parser = subparsers.add_parser(
@@ -244,11 +253,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Launch JupyterLab on the kit's notebooks/, bound to 127.0.0.1 and protected by a "
         "random token; prints the URL with the token. Ctrl-C stops it.",
     )
-    parser.add_argument("--port", type=_port, default=None, help="port on 127.0.0.1 (default: a free one)")
-    parser.add_argument("--no-browser", action="store_true", help="do not open a web browser")
+    add_server_args(parser)
     parser.add_argument("--notebook-dir", default=None, metavar="DIR",
                         help="folder to serve (default: the repository's notebooks/)")
-    parser.add_argument("--dry-run", action="store_true", help="print the command that would run, start nothing")
     add_json_flag(parser)  # with --dry-run
     parser.set_defaults(func=run)
 

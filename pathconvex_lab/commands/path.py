@@ -20,7 +20,7 @@ import numpy as np
 from .._validate import check_int, check_positive
 from ..convex.certificate import GAP_TOL
 from ..errors import InputError, ProblemTooLargeError
-from ._common import add_data_args, add_json_flag, load_data
+from ._common import add_data_args, add_json_flag, add_program_args, load_data
 from .solve import _groups_arg
 
 
@@ -40,16 +40,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("path", help="solve the convex program along a list of betas (regularization path)",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_args(p)
-    p.add_argument("--layers", type=int, choices=(2, 3), default=2, help="2 (weight decay) or 3 (path norm); default 2")
+    add_program_args(p, seed_help="seed of the route's trained starts and of sampled groups")
     p.add_argument("--betas", required=True, help="comma-separated regularization strengths, e.g. 0.01,0.1,1")
-    p.add_argument("--m1", type=int, default=None, help="first-layer width of each sub-network (3 layers; default 2)")
     p.add_argument("--groups", default="auto",
                    help="'auto' (default: every group where that set is small, else the route's grown groups), "
                         "'exact' or N: groups of N random draws")
     p.add_argument("--time-limit", type=float, default=60.0,
                    help="seconds for the route that grows the groups (--groups auto on large data; default 60)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the route's trained starts and of sampled groups")
-    p.add_argument("--solver", default="auto", help="auto (fast torch solver for large programs, else CLARABEL), cvxpy, a cvxpy solver name, or fast")
     p.add_argument("--no-cache", action="store_true", help="solve afresh and do not store the path")
     add_json_flag(p)
     p.set_defaults(func=run)
@@ -73,7 +70,12 @@ def run(args: argparse.Namespace) -> dict:
     """Solve the path; returns the summary dict (lists in the order of ``--betas``)."""
     from ..convex.path import regularization_path, resolve_m1
     from ..convex.program import check_solver
-    from ..convex.route import consistent_lower, lower_bound_over_all_groups, relative_gap, status_words
+    from ..convex.route import (
+        consistent_lower,
+        lower_bound_over_all_groups,
+        relative_gap,
+        status_words,
+    )
 
     start = time.perf_counter()
     betas = _betas_arg(args.betas)

@@ -18,7 +18,7 @@ from .._validate import check_int, check_positive
 from ..convex.certificate import GAP_TOL
 from ..convex.program import check_solver
 from ..errors import InputError, ProblemTooLargeError
-from ._common import add_data_args, add_json_flag, load_data
+from ._common import add_data_args, add_json_flag, add_program_args, load_data
 
 
 def _groups_arg(text: str) -> str | int:
@@ -38,18 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("solve", help="the best 2- or 3-layer ReLU network for a data set, with a bracket on the optimum",
                               description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     add_data_args(p)
-    p.add_argument("--layers", type=int, choices=(2, 3), default=2, help="2 (weight decay) or 3 (path norm); default 2")
+    add_program_args(p, seed_help="seed of the trained starts and of sampled groups")
     p.add_argument("--beta", type=float, required=True, help="regularization strength > 0")
-    p.add_argument("--m1", type=int, default=None, help="first-layer width of each sub-network (3 layers; default 2)")
     p.add_argument("--groups", default="auto",
                    help="'auto' (default: the kit's route, with a bracket over all groups), 'exact' (every group; "
                         "small data only) or N: groups of N random draws")
     p.add_argument("--time-limit", type=float, default=60.0,
                    help="seconds for the route's training and growth (default 60; the lower bound gets a quarter more)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the trained starts and of sampled groups")
-    p.add_argument("--solver", default="auto",
-                   help="auto (default: the fast torch solver for large programs, else CLARABEL), fast, cvxpy "
-                        "(CLARABEL, SCS fallback) or a cvxpy solver name")
     p.add_argument("--rank", type=int, default=None,
                    help="solve the rank-R approximation instead (docs/mathematics.md §6): groups of the truncated SVD of X, "
                         "network evaluated on X; adds bound_factor = (1 + gamma)^2")
