@@ -1,240 +1,31 @@
-"""Parallel ReLU networks and the one-pass l2 path norm (docs/mathematics.md §3.1, §4.1-§4.2).
-
-A :class:`ParallelReLUNet` is a sum of ``K`` scalar-output ReLU sub-networks of depth ``L``::
-
-    f(X) = sum_k h^(k)_{L-1}(X) * out[k],   h_0 = X,   h_l = relu(h_{l-1} W_lk (+ b_lk)),
-
-with ``W_lk`` of shape ``(m_{l-1}, m_l)``, ``m_0 = d`` and ``m_{L-1} = 1``. All sub-networks are
-evaluated together with batched matrix products (weights stored as ``(K, m_{l-1}, m_l)``), so
-there is no Python loop over ``K``. Its regularizer is the l2 path norm
-``R = sum_k sqrt(sum over paths of the product of squared weights)`` (Neyshabur's phi_2 per
-sub-network), computed in one pass by pushing a vector of ones through the squared weights.
-
-Devices are resolved at call time (:func:`resolve_device`); nothing here probes a GPU at import.
-Files are written and read with ``numpy.savez`` / ``numpy.load(allow_pickle=False)`` plus JSON
-metadata, so loading a file never executes code.
-"""
+"""The :class:`ParallelReLUNet` module, its pickle-free files, and an independent float64 objective."""
 
 from __future__ import annotations
 
-import contextlib
+import itertools
 import json
 import os
 import zipfile
-from typing import Any, Iterator, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import torch
 
-from ._validate import check_choice, check_int, check_matrix, check_positive, check_targets
-from .errors import InputError
+from .._validate import (
+    check_choice,
+    check_int,
+    check_matrix,
+    check_positive,
+    check_targets,
+)
+from ..errors import InputError
+from .devices import as_dtype, resolve_device
+from .norms import batched_matmul, batched_path_norms, path_norm
 
 REGULARIZERS = ("path", "weight_decay")
 _FORMAT = "pathconvex_lab.ParallelReLUNet"
 _FORMAT_VERSION = 1
-
-
-# --------------------------------------------------------------------------- devices, dtypes
-
-
-def resolve_device(device: Any = "auto", *, dtype: torch.dtype | None = None) -> torch.device:
-    """Return a usable :class:`torch.device`, probing availability now (never at import).
-
-    The kit's one device decision: networks, training and the fast convex solver all call it.
-    ``"auto"`` picks CUDA, then Apple MPS (unless ``dtype`` is float64, which MPS lacks), then CPU.
-    An explicit ``"cuda"``/``"cuda:i"`` or ``"mps"`` that is not available raises InputError
-    naming the device.
-    """
-    if isinstance(device, torch.device):
-        dev = device
-    elif isinstance(device, str):
-        if device == "auto":
-            if torch.cuda.is_available():
-                return torch.device("cuda")
-            mps = getattr(torch.backends, "mps", None)
-            if dtype != torch.float64 and mps is not None and mps.is_available():
-                return torch.device("mps")
-            return torch.device("cpu")
-        try:
-            dev = torch.device(device)
-        except (RuntimeError, ValueError):
-            raise InputError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:<i>' or 'mps'; got {device!r}") from None
-    else:
-        raise InputError(f"device must be a string such as 'auto', 'cpu' or 'cuda', or a torch.device; got {device!r}")
-    if dev.type == "cuda":
-        if not torch.cuda.is_available():
-            raise InputError(f"device {device!r} was requested but CUDA is not available here; use 'auto' or 'cpu'")
-        if dev.index is not None and dev.index >= torch.cuda.device_count():
-            raise InputError(f"device {device!r}: only {torch.cuda.device_count()} CUDA device(s) present")
-    elif dev.type == "mps":
-        mps = getattr(torch.backends, "mps", None)
-        if mps is None or not mps.is_available():
-            raise InputError(f"device {device!r} was requested but MPS is not available here; use 'auto' or 'cpu'")
-    elif dev.type != "cpu":
-        raise InputError(f"device must be 'auto', 'cpu', 'cuda' or 'mps'; got {device!r}")
-    return dev
-
-
-def as_dtype(dtype: Any, name: str = "dtype") -> torch.dtype:
-    """Turn ``torch.float32/float64``, ``"float32"/"float64"`` or a numpy float dtype into a torch dtype."""
-    if isinstance(dtype, torch.dtype):
-        if dtype in (torch.float32, torch.float64):
-            return dtype
-    else:
-        try:
-            np_dtype = np.dtype(dtype)
-        except TypeError:
-            np_dtype = None
-        if np_dtype == np.float32:
-            return torch.float32
-        if np_dtype == np.float64:
-            return torch.float64
-    raise InputError(f"{name} must be float32 or float64 (torch dtype, numpy dtype or string); got {dtype!r}")
-
-
-# --------------------------------------------------------------------------- numpy path norm
-
-
-def path_norm(weights: Sequence[Any], biases: Sequence[Any] | None = None) -> float:
-    """l2 path norm of ONE sub-network, docs/mathematics.md §4.2 (one pass, no path enumeration).
-
-    ``weights = [W1 (d, m1), W2 (m1, m2), ..., W_{L-1} (m_{L-2}, m_{L-1}), w_L]`` where the output
-    weights ``w_L`` have shape ``(m_{L-1},)`` or ``(m_{L-1}, 1)`` or are a scalar when
-    ``m_{L-1} = 1``. Optional ``biases = [b1 (m1,), ..., b_{L-1} (m_{L-1},)]`` of the hidden layers.
-    Returns ``sqrt(1^T W1^2 W2^2 ... W_{L-1}^2 w_L^2)`` (squares elementwise), where a bias adds
-    ``b_l^2`` to the running row vector after layer ``l``. Every weight must be finite; the
-    result is ``inf`` only where the true path norm lies beyond float64's range (about 1.8e308).
-    """
-    if len(weights) < 2:
-        raise InputError(f"weights must hold at least W1 and the output weights (depth >= 2); got {len(weights)} array(s)")
-    hidden = [check_matrix(W, f"weights[{i}]") for i, W in enumerate(weights[:-1])]
-    if biases is not None and len(biases) != len(hidden):
-        raise InputError(f"biases must hold one vector per hidden layer ({len(hidden)}); got {len(biases)}")
-    z = np.ones(hidden[0].shape[0])
-    for i, W in enumerate(hidden):
-        if W.shape[0] != z.shape[0]:
-            raise InputError(f"weights[{i}] must have {z.shape[0]} rows to follow the previous layer; got shape {W.shape}")
-        z = z @ W**2
-        if biases is not None:
-            b = np.asarray(biases[i], dtype=np.float64).reshape(-1)
-            if not np.all(np.isfinite(b)):
-                raise InputError(f"biases[{i}] must be finite")
-            if b.shape[0] != W.shape[1]:
-                raise InputError(f"biases[{i}] must have {W.shape[1]} entries; got shape {np.shape(biases[i])}")
-            z = z + b**2
-    w_out = np.asarray(weights[-1], dtype=np.float64).reshape(-1)
-    if not np.all(np.isfinite(w_out)):
-        raise InputError("weights[-1] (output weights) must be finite")
-    if w_out.shape[0] != z.shape[0]:
-        raise InputError(f"weights[-1] (output weights) must have {z.shape[0]} entries; got shape {np.shape(weights[-1])}")
-    return float(np.sqrt(z @ w_out**2))
-
-
-class _SafeSqrt(torch.autograd.Function):
-    """``sqrt`` whose gradient at 0 is 0 (a valid subgradient of the path norm there).
-
-    The path norm's gradient stays bounded near 0 (|dR/dW| <= |w_L| sqrt(downstream)), so no
-    ``eps`` smoothing is needed and reported values are exact.
-    """
-
-    @staticmethod
-    def forward(ctx: Any, z: torch.Tensor) -> torch.Tensor:
-        root = torch.sqrt(z)
-        ctx.save_for_backward(root)
-        return root
-
-    @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor) -> torch.Tensor:
-        (root,) = ctx.saved_tensors
-        positive = root > 0
-        return torch.where(positive, grad * 0.5 / torch.where(positive, root, torch.ones_like(root)), torch.zeros_like(grad))
-
-
-def safe_sqrt(z: torch.Tensor) -> torch.Tensor:
-    """Elementwise sqrt of a non-negative tensor with gradient 0 where ``z == 0`` (see :class:`_SafeSqrt`)."""
-    return _SafeSqrt.apply(z)
-
-
-def batched_path_norms(
-    layers: Sequence[torch.Tensor], out: torch.Tensor, biases: Sequence[torch.Tensor] | None = None
-) -> torch.Tensor:
-    """Path norms ``R_k`` of ``K`` sub-networks at once (functional form, differentiable), ``(K,)``.
-
-    ``layers[l]``: ``(K, m_{l-1}, m_l)`` with last ``m = 1``; ``out``: ``(K,)``; optional
-    ``biases[l]``: ``(K, 1, m_l)``. A row of ones is pushed through the squared weights
-    (``z <- z W^2 + b^2``) and ``R_k = sqrt(z_k * out_k^2)`` (docs/mathematics.md §4.2).
-    """
-    K, d = out.shape[0], layers[0].shape[1]
-    z = torch.ones(K, 1, d, device=out.device, dtype=out.dtype)
-    for i, W in enumerate(layers):
-        z = torch.bmm(z, W * W)
-        if biases is not None:
-            z = z + biases[i] ** 2
-    return safe_sqrt(z[:, 0, 0] * out**2)
-
-
-# --------------------------------------------------------------------------- batched products
-
-#: Row-chunk length of the weight-gradient reduction on CUDA (see :class:`_ChunkedBmm`).
-GRAD_CHUNK_ROWS = 4096
-
-
-def chunked_weight_grad(h: torch.Tensor, g: torch.Tensor, chunk: int) -> torch.Tensor:
-    """``sum_i h[k, i, :]^T g[k, i, :]`` for every ``k``: ``h (K, n, m)``, ``g (K, n, p)`` -> ``(K, m, p)``.
-
-    The long reduction over ``n`` is cut into chunks of ``chunk`` rows that are reduced in
-    parallel and then summed (cuBLAS runs one small tile per sub-network otherwise). A shared
-    input (``h`` expanded from ``(n, m)``, batch stride 0) is reduced as one product against
-    all sub-networks' gradients at once.
-    """
-    K, n, m = h.shape
-    p = g.shape[2]
-    c = n // chunk
-    if h.stride(0) == 0:  # the same X for every sub-network
-        X, gp = h[0], g.permute(1, 0, 2).reshape(n, K * p)
-        if c < 2:
-            return (X.T @ gp).reshape(m, K, p).permute(1, 0, 2)
-        full = c * chunk
-        out = torch.bmm(X[:full].reshape(c, chunk, m).transpose(1, 2), gp[:full].reshape(c, chunk, K * p)).sum(0)
-        out = out + X[full:].T @ gp[full:]
-        return out.reshape(m, K, p).permute(1, 0, 2)
-    if c < 2:
-        return torch.bmm(h.transpose(1, 2), g)
-    full = c * chunk
-    hc = h[:, :full].reshape(K * c, chunk, m)
-    gc = g[:, :full].reshape(K * c, chunk, p)
-    out = torch.bmm(hc.transpose(1, 2), gc).reshape(K, c, m, p).sum(1)
-    return out + torch.bmm(h[:, full:].transpose(1, 2), g[:, full:])
-
-
-class _ChunkedBmm(torch.autograd.Function):
-    """``bmm(h, W)`` whose weight gradient uses :func:`chunked_weight_grad` (for long ``n`` on CUDA)."""
-
-    @staticmethod
-    def forward(ctx: Any, h: torch.Tensor, W: torch.Tensor, chunk: int) -> torch.Tensor:
-        ctx.save_for_backward(h, W)
-        ctx.chunk = chunk
-        return torch.bmm(h, W)
-
-    @staticmethod
-    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None, None]:
-        h, W = ctx.saved_tensors
-        grad_h = torch.bmm(g, W.transpose(1, 2)) if ctx.needs_input_grad[0] else None
-        grad_W = chunked_weight_grad(h, g.contiguous(), ctx.chunk) if ctx.needs_input_grad[1] else None
-        return grad_h, grad_W, None
-
-
-def batched_matmul(h: torch.Tensor, W: torch.Tensor, chunk: int | None = None) -> torch.Tensor:
-    """``(K, n, m) @ (K, m, p)``; on CUDA with ``n >= 2 * chunk`` the weight gradient is chunked
-    (``chunk=None``: :data:`GRAD_CHUNK_ROWS` on CUDA, plain ``bmm`` elsewhere)."""
-    if chunk is None:
-        chunk = GRAD_CHUNK_ROWS if h.is_cuda else 0
-    if chunk <= 0 or h.shape[1] < 2 * chunk or not torch.is_grad_enabled():
-        return torch.bmm(h, W)
-    return _ChunkedBmm.apply(h, W, chunk)
-
-
-# --------------------------------------------------------------------------- the module
 
 
 def _check_widths(widths: Any) -> tuple[int, ...]:
@@ -261,7 +52,7 @@ MAX_PARAMETERS = 100_000_000
 
 def _check_parameter_count(widths: tuple[int, ...], K: int) -> None:
     """Refuse, before allocating, a network whose weights would not fit (:data:`MAX_PARAMETERS`)."""
-    count = K * (sum(a * b for a, b in zip(widths[:-1], widths[1:])) + 1)
+    count = K * (sum(a * b for a, b in itertools.pairwise(widths)) + 1)
     if count > MAX_PARAMETERS:
         raise InputError(f"widths {widths[:3]}{'...' if len(widths) > 3 else ''} with num_subnets={K} give "
                          f"{count:,} parameters (about {32 * count / 1e9:,.0f} GB to train); at most "
@@ -337,7 +128,7 @@ class ParallelReLUNet(torch.nn.Module):
         biases: Sequence[Any] | None = None,
         dtype: Any = torch.float64,
         device: Any = "cpu",
-    ) -> "ParallelReLUNet":
+    ) -> ParallelReLUNet:
         """Build a network from arrays: ``layers[l]`` of shape ``(K, m_{l-1}, m_l)`` (last ``m = 1``),
         ``out`` of shape ``(K,)``, optional ``biases[l]`` of shape ``(K, 1, m_l)`` or ``(K, m_l)``."""
         if len(layers) < 1:
@@ -475,7 +266,7 @@ class ParallelReLUNet(torch.nn.Module):
 
     # ----------------------------------------------------------------------- pruning, I/O
 
-    def prune(self, tol: float = 0.0) -> "ParallelReLUNet":
+    def prune(self, tol: float = 0.0) -> ParallelReLUNet:
         """A new network without the sub-networks whose path norm is ``<= tol`` (same function
         when ``tol = 0``: such sub-networks output exactly 0)."""
         if not isinstance(tol, (int, float)) or not np.isfinite(tol) or tol < 0:
@@ -523,7 +314,7 @@ class ParallelReLUNet(torch.nn.Module):
             np.savez(fh, **payload)
 
     @classmethod
-    def load(cls, path: str | os.PathLike, *, device: Any = "cpu", dtype: Any = None) -> "ParallelReLUNet":
+    def load(cls, path: str | os.PathLike, *, device: Any = "cpu", dtype: Any = None) -> ParallelReLUNet:
         """Read a file written by :meth:`save`. Uses ``numpy.load(allow_pickle=False)``, so a
         file holding pickled objects is rejected with InputError and never executed."""
         path = os.fspath(path)
@@ -611,35 +402,4 @@ def network_objective(net: ParallelReLUNet, X: Any, y: Any, beta: float, regular
     return float(0.5 * np.sum((f - y) ** 2) + beta * R)
 
 
-__all__ = [
-    "torch_threads",
-    "ParallelReLUNet",
-    "path_norm",
-    "network_objective",
-    "resolve_device",
-    "as_dtype",
-    "safe_sqrt",
-    "batched_path_norms",
-    "batched_matmul",
-    "chunked_weight_grad",
-    "GRAD_CHUNK_ROWS",
-    "REGULARIZERS",
-]
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the body with ``torch.set_num_threads(threads)`` (``None``: unchanged), then restore.
-
-    The setting is process-wide: small CPU problems run several times faster on one thread on
-    a busy machine, and the previous value is always restored.
-    """
-    if threads is None or threads == torch.get_num_threads():
-        yield
-        return
-    previous = torch.get_num_threads()
-    torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(previous)
+__all__ = ["REGULARIZERS", "ParallelReLUNet", "network_objective"]
