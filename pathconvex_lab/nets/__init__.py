@@ -16,7 +16,7 @@ metadata, so loading a file never executes code.
 """
 
 from .devices import as_dtype, resolve_device, torch_threads
-from .network import REGULARIZERS, ParallelReLUNet, network_objective
+from .network import MAX_DEPTH, MAX_PARAMETERS, REGULARIZERS, ParallelReLUNet, network_objective
 from .norms import (
     GRAD_CHUNK_ROWS,
     batched_matmul,
@@ -27,6 +27,8 @@ from .norms import (
 )
 
 __all__ = [
+    "MAX_DEPTH",
+    "MAX_PARAMETERS",
     "GRAD_CHUNK_ROWS",
     "REGULARIZERS",
     "ParallelReLUNet",
