@@ -117,13 +117,13 @@ def objective(prob: dict[str, Any], V: np.ndarray) -> float:
 def run_fast(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
     import torch
 
-    from pathconvex_lab.convex import fast
+    from pathconvex_lab.convex.fast import settings, solve_group_program_fast
 
     dtype = getattr(torch, opts.get("dtype", "float64"))
     for name, value in opts.get("constants", {}).items():  # experiment rows: the solver's tuning constants
-        setattr(fast, name, value)
+        setattr(settings, name, value)
     with contextlib.redirect_stdout(sys.stderr):  # the iteration log goes to the run's log
-        out = fast.solve_group_program_fast(
+        out = solve_group_program_fast(
             prob["X"],
             prob["y"],
             prob["beta"],
@@ -140,22 +140,22 @@ def run_fast(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:
         )
     times = {}
     for thr in THRESHOLDS:
-        hit = [h["seconds"] for h in out["history"] if h["gap"] <= thr and h["violation"] <= thr]
+        hit = [h.seconds for h in out.history if h.gap <= thr and h.violation <= thr]
         times[thr] = hit[0] if hit else None
     extra = {
-        "certified_gap": out["gap"],
-        "iterations": out["iterations"],
-        "device": out["device"],
-        "dtype": out["dtype"],
-        "linear_solver": out["linear_solver"],
-        "krylov_steps": sum(h["linear_iterations"] for h in out["history"]),
+        "certified_gap": out.gap,
+        "iterations": out.iterations,
+        "device": out.device,
+        "dtype": out.dtype,
+        "linear_solver": out.linear_solver,
+        "krylov_steps": sum(h.linear_iterations for h in out.history),
     }
-    if out["device"].startswith("cuda"):
+    if out.device.startswith("cuda"):
         extra["gpu_peak_mb"] = torch.cuda.max_memory_allocated() / 2**20
-    V = out["V"]
+    V = out.V
     norms = np.sqrt((V**2).sum((2, 3))).max(0)  # (G,): the larger block; "in" above 1e-3 of the largest
     extra["groups_in_solution"] = int((norms > 1e-3 * max(float(norms.max()), 1e-300)).sum())
-    return {"V": V, "status": out["status"], "times": times, "extra": extra}
+    return {"V": V, "status": out.status, "times": times, "extra": extra}
 
 
 def run_cvxpy(prob: dict[str, Any], opts: dict[str, Any]) -> dict[str, Any]:

@@ -26,19 +26,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     import torch
 
-    from pathconvex_lab.convex import fast
+    from pathconvex_lab.convex.fast import solve_group_program_fast
 
     n, d, P = args.size
     t0 = time.perf_counter()
     prob = build_problem({"kind": "b1", "n": n, "d": d, "P": P})
     print(f"problem built in {time.perf_counter() - t0:.1f} s", flush=True)
-    out = fast.solve_group_program_fast(
+    out = solve_group_program_fast(
         prob["X"], prob["y"], prob["beta"], prob["D1"], prob["sigma"], prob["D2"],
         tol=args.tol, device=args.device, verbose=True, time_limit=args.time_limit,
     )
-    peak = torch.cuda.max_memory_allocated() / 2**30 if out["device"].startswith("cuda") else float("nan")
-    print(f"{out['status']} {out['iterations']} {out['seconds']:.1f} s gap {out['gap']:.2e} "
-          f"viol {out['violation']:.1e} peak {peak:.1f} GiB", flush=True)
+    peak = torch.cuda.max_memory_allocated() / 2**30 if out.device.startswith("cuda") else float("nan")
+    print(f"{out.status} {out.iterations} {out.seconds.total:.1f} s gap {out.gap:.2e} "
+          f"viol {out.violation:.1e} peak {peak:.1f} GiB", flush=True)
     return 0
 
 

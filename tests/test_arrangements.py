@@ -15,6 +15,7 @@ from scipy.optimize import linprog
 
 from pathconvex_lab import arrangements as ar
 from pathconvex_lab import data
+from pathconvex_lab.arrangements import _lp
 from pathconvex_lab.errors import InputError, ProblemTooLargeError
 
 
@@ -186,10 +187,10 @@ def test_200_points_in_the_plane():
 
 def test_size_estimate_refuses_before_building():
     X = data.gaussian(3000, 12, seed=0)
-    assert ar.estimate_pattern_count(X) == ar.pattern_bound(3000, 12)
+    assert ar.pattern_count_upper_bound(X) == ar.pattern_bound(3000, 12)
     with pytest.raises(ProblemTooLargeError, match="sample_patterns"):
         ar.enumerate_patterns(X)
-    assert ar.estimate_pattern_count(DEGENERATE_1D) == 8  # 4 distinct hyperplanes, rank 2
+    assert ar.pattern_count_upper_bound(DEGENERATE_1D) == 8  # 4 distinct hyperplanes, rank 2
     with pytest.raises(ProblemTooLargeError):
         ar.enumerate_patterns(data.ds2()[0], max_patterns=57)
 
@@ -224,7 +225,7 @@ def test_fast_methods_equal_lp_and_bound_on_degenerate_integer_data(rows):
     r = np.linalg.matrix_rank(X)
     exact = ar.enumerate_patterns(X)
     assert exact.count <= ar.pattern_bound(len(X), r)
-    assert exact.count <= ar.estimate_pattern_count(X)
+    assert exact.count <= ar.pattern_count_upper_bound(X)
     assert_realized(X, exact)
     assert_sorted_unique(exact)
     assert as_set(ar.enumerate_patterns(X, method="lp")) == as_set(exact)
@@ -320,7 +321,27 @@ def test_group_size_refusal_and_sampled_patterns_input():
     sampled = ar.sample_patterns(X, 50, seed=0)
     g = ar.enumerate_groups(X, 1, patterns=sampled)
     assert not g.exact and g.count == int(sampled.patterns.any(axis=0).sum())
-    assert math.comb(58 + 1, 2) - 1 == ar.estimate_group_count(58, 2)
+    assert math.comb(58 + 1, 2) - 1 == ar.group_count_lower_bound(58, 2)
+    assert ar.group_count_lower_bound(12, 2) <= ar.enumerate_groups(data.ds1()[0], 2).count
+
+
+def test_group_keys_are_one_identity_across_objects_and_neuron_orders():
+    g = ar.enumerate_groups(data.ds1()[0], 2)
+    keys = ar.group_keys(g.D1, g.sigma, g.D2)
+    assert keys.dtype == np.uint8 and len(np.unique(keys, axis=0)) == g.count
+    assert np.array_equal(ar.group_keys(g.D1[:, ::-1], g.sigma[:, ::-1], g.D2), keys)
+    part = np.arange(30, 120)
+    assert np.array_equal(ar.group_keys(g.D1[part], g.sigma[part], g.D2[part]), keys[part])
+    order = np.lexsort(keys.T[::-1])
+    assert np.array_equal(order, np.arange(g.count))  # Groups are sorted by key
+
+
+def test_joining_overlapping_group_sets_keeps_each_group_once():
+    from pathconvex_lab.convex.groups import subset_groups, union_groups
+
+    g = ar.enumerate_groups(data.ds1()[0], 2)
+    joined = union_groups(subset_groups(g, np.arange(0, 50)), subset_groups(g, np.arange(30, 120)))
+    assert joined.count == 120 and group_set(joined) == group_set(subset_groups(g, np.arange(120)))
 
 
 # ----------------------------------------------------------------------------- LP solver faults
@@ -360,13 +381,13 @@ class _UnluckyHighs:
 def test_group_enumeration_survives_undecided_lp_statuses(monkeypatch):
     X = DEGENERATE_5
     expected = group_set(ar.enumerate_groups(X, 2))
-    original = ar._FeasibilityLP.__init__
+    original = _lp.FeasibilityLP.__init__
 
     def unlucky_init(self, G, F):
         original(self, G, F)
         self._highs = _UnluckyHighs(self._highs)
 
-    monkeypatch.setattr(ar._FeasibilityLP, "__init__", unlucky_init)
+    monkeypatch.setattr(_lp.FeasibilityLP, "__init__", unlucky_init)
     g = ar.enumerate_groups(X, 2)
     assert group_set(g) == expected
     assert_groups_realized(X, g)
@@ -374,7 +395,7 @@ def test_group_enumeration_survives_undecided_lp_statuses(monkeypatch):
 
 def test_reference_lp_tries_every_highs_method(monkeypatch):
     calls = []
-    real = ar.linprog
+    real = _lp.linprog
 
     def flaky(*args, method, **kwargs):
         calls.append(method)
@@ -383,13 +404,13 @@ def test_reference_lp_tries_every_highs_method(monkeypatch):
             res.status, res.message = 4, "numerical difficulties (simulated)"
         return res
 
-    monkeypatch.setattr(ar, "linprog", flaky)
-    assert ar._strict_point(np.array([[1.0, 0.0], [0.0, 1.0]])) is not None
+    monkeypatch.setattr(_lp, "linprog", flaky)
+    assert _lp.strict_point(np.array([[1.0, 0.0], [0.0, 1.0]])) is not None
     assert calls[:2] == ["highs", "highs-ds"]
-    monkeypatch.setattr(ar, "linprog", lambda *a, method, **k: type("R", (), {"status": 4, "message": "stuck"})())
+    monkeypatch.setattr(_lp, "linprog", lambda *a, method, **k: type("R", (), {"status": 4, "message": "stuck"})())
     from pathconvex_lab.errors import SolverError
     with pytest.raises(SolverError, match="highs-ipm: status 4"):
-        ar._strict_point(np.array([[1.0, 0.0]]))
+        _lp.strict_point(np.array([[1.0, 0.0]]))
 
 
 gaussian_or_integer_plane = st.tuples(st.integers(3, 5), st.integers(0, 2**31 - 1), st.booleans())

@@ -22,12 +22,20 @@ from pathconvex_lab.convex import (
     solve_two_layer,
 )
 from pathconvex_lab.convex import program
-from pathconvex_lab.data import ds1, ds2, ds3, ds4
+from pathconvex_lab.data import ds1, ds2, ds3
 from pathconvex_lab.errors import InputError, ProblemTooLargeError, SolverError, SolverFallbackWarning
 from pathconvex_lab.nets import ParallelReLUNet, network_objective
+from reference_values import (
+    DATA_SETS,
+    DS1_THREE_LAYER_M1_2_OPTIMA,
+    DS1_THREE_LAYER_M1_3_OPTIMUM,
+    DS1_TWO_LAYER_OPTIMUM,
+    DS2_THREE_LAYER_M1_2_OPTIMUM,
+    DS3_8_THREE_LAYER_M1_2_OPTIMUM,
+    TWO_LAYER_OPTIMA,
+)
 
 RTOL = 1e-5
-DATA = {"ds1": ds1, "ds2": ds2, "ds3(8)": lambda: ds3(8), "ds4(6)": lambda: ds4(6), "ds4(8)": lambda: ds4(8)}
 
 
 @pytest.fixture(scope="module")
@@ -45,27 +53,16 @@ def ds1_m2(ds1_groups) -> ConvexResult:
 # --------------------------------------------------------------------------- reference values
 
 
-@pytest.mark.parametrize(
-    "name, beta, expected",
-    [
-        ("ds1", 0.1, 0.71447173),
-        ("ds1", 0.1 / math.sqrt(2), 0.65908951),
-        ("ds1", 0.1 / math.sqrt(3), 0.61979424),
-        ("ds2", 0.05, 0.90740115),
-        ("ds3(8)", 0.05, 0.50622767),
-        ("ds4(6)", 0.05, 0.26839090),
-        ("ds4(8)", 0.05, 0.28611188),
-    ],
-)
+@pytest.mark.parametrize("name, beta, expected", TWO_LAYER_OPTIMA)
 def test_two_layer_table(name, beta, expected):
-    X, y = DATA[name]()
+    X, y = DATA_SETS[name]()
     result = solve_two_layer(X, y, beta)
     assert result.exact and result.source == "exact" and result.status == "solved"
     assert result.objective == pytest.approx(expected, rel=RTOL)
 
 
 @pytest.mark.parametrize(
-    "beta, expected", [(0.02, 0.17777029), (0.05, 0.39279719), (0.1, 0.61719309)]
+    "beta, expected", sorted(DS1_THREE_LAYER_M1_2_OPTIMA.items())
 )
 def test_three_layer_ds1_m1_2(ds1_groups, beta, expected):
     X, y = ds1()
@@ -77,10 +74,10 @@ def test_three_layer_ds1_m1_2(ds1_groups, beta, expected):
 def test_three_layer_ds1_m1_1_and_ds3():
     X, y = ds1()
     one = solve_three_layer(X, y, 0.1, 1)
-    assert one.num_groups == 11 and one.objective == pytest.approx(0.71447173, rel=RTOL)
+    assert one.num_groups == 11 and one.objective == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=RTOL)
     X, y = ds3(8)
     result = solve_three_layer(X, y, 0.05, 2)
-    assert result.num_groups == 865 and result.objective == pytest.approx(0.33906601, rel=RTOL)
+    assert result.num_groups == 865 and result.objective == pytest.approx(DS3_8_THREE_LAYER_M1_2_OPTIMUM, rel=RTOL)
 
 
 @pytest.mark.slow
@@ -88,7 +85,7 @@ def test_three_layer_ds1_m1_3_and_splitting_chain():
     """p3(m1=3) from docs/mathematics.md §8, monotone in m1, and below p2(beta / sqrt(m1))."""
     X, y = ds1()
     p = {m1: solve_three_layer(X, y, 0.1, m1).objective for m1 in (1, 2, 3)}
-    assert p[3] == pytest.approx(0.53450033, rel=RTOL)
+    assert p[3] == pytest.approx(DS1_THREE_LAYER_M1_3_OPTIMUM, rel=RTOL)
     assert p[1] >= p[2] >= p[3]
     for m1 in (2, 3):
         assert p[m1] <= solve_two_layer(X, y, 0.1 / math.sqrt(m1)).objective
@@ -99,7 +96,7 @@ def test_three_layer_ds2_m1_2():
     X, y = ds2()
     result = solve_three_layer(X, y, 0.05, 2)
     assert result.num_groups == 16160
-    assert result.objective == pytest.approx(0.59234023, rel=RTOL)
+    assert result.objective == pytest.approx(DS2_THREE_LAYER_M1_2_OPTIMUM, rel=RTOL)
     assert network_objective(result.network(), X, y, 0.05) == pytest.approx(result.objective, rel=1e-6)
 
 
@@ -108,7 +105,7 @@ def test_three_layer_ds2_m1_2():
 
 def test_m1_1_equals_two_layers_on_every_dataset():
     for name in ("ds1", "ds2", "ds4(6)"):
-        X, y = DATA[name]()
+        X, y = DATA_SETS[name]()
         assert solve_three_layer(X, y, 0.07, 1).objective == pytest.approx(solve_two_layer(X, y, 0.07).objective, rel=1e-6)
 
 
@@ -209,7 +206,7 @@ def test_fallback_to_scs_warns_and_is_right(monkeypatch):
     with pytest.warns(SolverFallbackWarning, match="CLARABEL"):
         result = solve_two_layer(X, y, 0.1)
     assert result.solver == "SCS"
-    assert result.objective == pytest.approx(0.71447173, rel=RTOL)
+    assert result.objective == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=RTOL)
 
 
 def test_all_solvers_fail(monkeypatch):
@@ -237,14 +234,14 @@ def test_fast_backend_dispatch(monkeypatch):
     def fake_fast(X, y, beta, D1, sigma, D2, **options):
         calls["shapes"] = (D1.shape, sigma.shape, D2.shape)
         out = program.solve_group_program_cvxpy(X, y, beta, D1, sigma, D2)
-        return {"V": out["V"], "objective": 0.0, "status": "converged", "gap": 1e-9, "violation": 0.0,
-                "iterations": 7, "seconds": 0.5}
+        return program.BackendResult(V=out.V, objective=0.0, status="converged", solver="fast", gap=1e-9,
+                                     violation=0.0, iterations=7, seconds=program.Seconds(build=0.0, solve=0.5))
 
     monkeypatch.setattr(program, "_fast_solver", lambda: fake_fast)
     result = solve_two_layer(X, y, 0.1, solver="fast")
     assert calls["shapes"] == ((11, 1, 6), (11, 1), (11, 6))
     assert result.solver == "fast" and result.status == "converged"
-    assert result.objective == pytest.approx(0.71447173, rel=RTOL)  # recomputed from V, not trusted
+    assert result.objective == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=RTOL)  # recomputed from V, not trusted
     monkeypatch.setattr(program, "_fast_solver", lambda: None)
     with pytest.raises(InputError, match="fast"):
         solve_two_layer(X, y, 0.1, solver="fast")
@@ -262,8 +259,9 @@ def test_auto_falls_back_to_cvxpy_when_fast_fails(monkeypatch, failure):
         calls.append(D1.shape)
         if failure == "raises":
             raise SolverError("stalled at gap 1e-3")
-        return {"V": np.zeros((2, D1.shape[0], X.shape[1], D1.shape[1])), "status": "max_iter",
-                "gap": 1.0, "violation": 0.0, "iterations": 100, "seconds": 0.1}
+        return program.BackendResult(V=np.zeros((2, D1.shape[0], X.shape[1], D1.shape[1])), objective=0.0,
+                                     status="max_iter", solver="fast", gap=1.0, violation=0.0, iterations=100,
+                                     seconds=program.Seconds(build=0.0, solve=0.1))
 
     monkeypatch.setattr(program, "_fast_solver", lambda: failing_fast)
     monkeypatch.setattr(program, "AUTO_FAST_CONSTRAINTS", 1)
@@ -271,7 +269,7 @@ def test_auto_falls_back_to_cvxpy_when_fast_fails(monkeypatch, failure):
         result = solve_two_layer(X, y, 0.1, solver="auto")
     assert calls == [(11, 1, 6)]
     assert result.solver == "CLARABEL" and result.status == "solved"
-    assert result.objective == pytest.approx(0.71447173, rel=RTOL)
+    assert result.objective == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=RTOL)
     if failure == "raises":
         with pytest.raises(SolverError, match="stalled"):
             solve_two_layer(X, y, 0.1, solver="fast")
@@ -369,5 +367,21 @@ def test_sampled_two_layer_patterns_with_seed():
     X, y = ds1()
     a = solve_two_layer(X, y, 0.1, patterns=5, seed=1)
     b = solve_two_layer(X, y, 0.1, patterns=5, seed=1)
-    assert a.source == "sampled" and a.objective == b.objective >= 0.71447173 - 1e-8
-    assert sample_groups(X, 2, 10, seed=1).count == sample_groups(X, 2, 10, seed=1).count
+    assert a.source == "sampled" and a.objective == b.objective >= DS1_TWO_LAYER_OPTIMUM - 1e-8
+
+
+def test_sampled_groups_are_realized_distinct_and_reproducible():
+    """Each sampled group is realized by the weights returned with it (recomputed here), no group
+    is counted twice, there is at most one group per draw, and the same seed gives the same groups."""
+    X, _ = ds1()
+    groups = sample_groups(X, 2, 10, seed=1)
+    pre = np.einsum("nd,gdj->gjn", X, groups.V)
+    assert np.array_equal(pre > 0, groups.D1)
+    hidden = np.einsum("gj,gjn->gn", groups.sigma.astype(float), np.maximum(pre, 0.0))
+    assert np.array_equal(hidden > 0, groups.D2)
+    distinct = {(D1.tobytes(), sigma.tobytes(), D2.tobytes())
+                for D1, sigma, D2 in zip(groups.D1, groups.sigma, groups.D2)}
+    assert 1 <= len(distinct) == groups.count <= 10
+    again = sample_groups(X, 2, 10, seed=1)
+    for name in ("D1", "sigma", "D2", "V"):
+        np.testing.assert_array_equal(getattr(again, name), getattr(groups, name))

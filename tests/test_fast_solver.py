@@ -1,4 +1,4 @@
-"""Tests of the fast interior-point solver ``pathconvex_lab.convex.fast`` (issue 7).
+"""Tests of the fast interior-point solver ``pathconvex_lab.convex.fast``.
 
 Every optimum is held against an independent computation: the docs/mathematics.md §8 reference values, a
 vectorised cvxpy model of the same program solved by CLARABEL (written here, not shared with the
@@ -19,21 +19,32 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pathconvex_lab import arrangements
-from pathconvex_lab.convex import fast
+from pathconvex_lab.convex.fast import api, cones, facets, ipm, kernels, newton, step
+from pathconvex_lab.convex.fast import settings as tuning
 from pathconvex_lab.convex.fast import solve_group_program_fast
+from pathconvex_lab.convex.fast.certify import sharpen_multipliers
+from pathconvex_lab.convex.fast.maps import build_maps
+from pathconvex_lab.convex.fast.state import initial_state
+from pathconvex_lab.convex.program import BackendResult, IterationRecord
 from pathconvex_lab.data import ds1, ds2, ds3, ds4
 from pathconvex_lab.errors import InputError, ProblemTooLargeError, SolverError
+from pathconvex_lab.nets import resolve_device
+from reference_values import (
+    DATA_SETS,
+    DS1_THREE_LAYER_M1_2_OPTIMA,
+    DS1_THREE_LAYER_M1_3_OPTIMUM,
+    DS1_TWO_LAYER_OPTIMUM,
+    DS2_THREE_LAYER_M1_2_OPTIMUM,
+    DS2_TWO_LAYER_OPTIMUM,
+    DS3_8_THREE_LAYER_M1_2_OPTIMUM,
+    DS3_8_TWO_LAYER_OPTIMUM,
+    TWO_LAYER_OPTIMA,
+)
 
 RTOL = 1e-6
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Small problems run faster on one thread when the CI cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # --------------------------------------------------------------------------- independent helpers
@@ -112,10 +123,10 @@ def b1_problem(n: int, d: int, P: int, seed: int):
     return X, y, 1e-3 * n, D[:, None, :], np.ones((len(D), 1)), D
 
 
-def assert_optimal(out: dict, reference: float, rtol: float = RTOL) -> None:
-    assert out["status"] == "optimal"
-    assert out["gap"] <= 1e-6 and out["violation"] <= 1e-6
-    assert abs(out["objective"] - reference) <= rtol * abs(reference), (out["objective"], reference)
+def assert_optimal(out: BackendResult, reference: float, rtol: float = RTOL) -> None:
+    assert out.status == "optimal"
+    assert out.gap <= 1e-6 and out.violation <= 1e-6
+    assert abs(out.objective - reference) <= rtol * abs(reference), (out.objective, reference)
 
 
 # --------------------------------------------------------------------------- second-order cone algebra
@@ -132,14 +143,14 @@ def _interior(rng: np.random.Generator, batch: int, k: int) -> torch.Tensor:
 def test_nesterov_todd_scaling_identities(seed: int, k: int) -> None:
     rng = np.random.default_rng(seed)
     s, z = _interior(rng, 50, k), _interior(rng, 50, k)
-    nt = fast._NTScaling.of(s, z)
+    nt = cones.NTScaling.of(s, z)
     torch.testing.assert_close(nt.apply(z), nt.apply_inverse(s), rtol=1e-9, atol=1e-9)  # W z = W^{-1} s
     x = torch.as_tensor(rng.standard_normal((50, k)))
     twice = nt.apply_inverse(nt.apply_inverse(x))
     torch.testing.assert_close(nt.apply_inverse_square(x), twice, rtol=1e-9, atol=1e-9)
     torch.testing.assert_close((nt.inverse_square() @ x.unsqueeze(-1))[..., 0], twice, rtol=1e-9, atol=1e-9)
-    u = fast._arrow_solve(nt.lam, x)
-    torch.testing.assert_close(fast._jordan(nt.lam, u), x, rtol=1e-9, atol=1e-9)
+    u = cones.arrow_solve(nt.lam, x)
+    torch.testing.assert_close(cones.jordan(nt.lam, u), x, rtol=1e-9, atol=1e-9)
 
 
 @settings(max_examples=20, deadline=None)
@@ -148,7 +159,7 @@ def test_second_order_cone_step_reaches_the_boundary(seed: int, k: int) -> None:
     rng = np.random.default_rng(seed)
     x = _interior(rng, 200, k)
     dx = torch.as_tensor(3 * rng.standard_normal((200, k)))
-    inv = fast._soc_inverse_step(x, dx)
+    inv = cones.soc_inverse_step(x, dx)
     bounded = inv > 0
 
     def margin(alpha: torch.Tensor) -> torch.Tensor:
@@ -167,19 +178,19 @@ def test_vectorised_small_block_factorization_matches_lapack() -> None:
     rng = np.random.default_rng(3)
     A = torch.as_tensor(rng.standard_normal((3000, 6, 6)))
     H = A @ A.transpose(1, 2) + 1e-3 * torch.eye(6, dtype=A.dtype)
-    assert fast._use_vectorised_kernel(6, 3000, H.device)
-    Hb = fast._batch_last(H)
-    torch.testing.assert_close(fast._lapack_layout(fast._cholesky(Hb)), torch.linalg.cholesky(H), rtol=1e-10, atol=1e-10)
+    assert kernels._use_vectorised_kernel(6, 3000, H.device)
+    Hb = kernels.batch_last(H)
+    torch.testing.assert_close(kernels.lapack_layout(kernels.cholesky(Hb)), torch.linalg.cholesky(H), rtol=1e-10, atol=1e-10)
     eye = torch.eye(6, dtype=H.dtype).expand(3000, 6, 6)
-    torch.testing.assert_close(fast._lapack_layout(fast._spd_inverse(Hb)) @ H, eye, rtol=0, atol=1e-8)
+    torch.testing.assert_close(kernels.lapack_layout(kernels.spd_inverse(Hb)) @ H, eye, rtol=0, atol=1e-8)
     x = torch.as_tensor(rng.standard_normal((3000, 6)))
-    Ab = fast._batch_last(A)  # not symmetric: the transpose matters
-    torch.testing.assert_close(fast._block_matvec(Ab, x), (A @ x.unsqueeze(-1))[..., 0], rtol=1e-12, atol=1e-12)
+    Ab = kernels.batch_last(A)  # not symmetric: the transpose matters
+    torch.testing.assert_close(kernels.block_matvec(Ab, x), (A @ x.unsqueeze(-1))[..., 0], rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(
-        fast._block_matvec(Ab, x, transpose=True), (A.transpose(1, 2) @ x.unsqueeze(-1))[..., 0], rtol=1e-12, atol=1e-12
+        kernels.block_matvec(Ab, x, transpose=True), (A.transpose(1, 2) @ x.unsqueeze(-1))[..., 0], rtol=1e-12, atol=1e-12
     )
-    with pytest.raises(fast._FactorizationError):
-        fast._cholesky(-Hb)
+    with pytest.raises(kernels.FactorizationError):
+        kernels.cholesky(-Hb)
 
 
 def test_gpu_block_products_match_the_column_kernels() -> None:
@@ -188,44 +199,33 @@ def test_gpu_block_products_match_the_column_kernels() -> None:
     rng = np.random.default_rng(4)
     A = torch.as_tensor(rng.standard_normal((2, 50, 7, 7)))
     x = torch.as_tensor(rng.standard_normal((2, 50, 7)))
-    Ab = fast._batch_last(A)
+    Ab = kernels.batch_last(A)
     for transpose, ref in ((False, A), (True, A.transpose(-1, -2))):
         expected = (ref @ x.unsqueeze(-1))[..., 0]
-        torch.testing.assert_close(fast._block_matvec_batched(Ab, x, transpose), expected, rtol=1e-12, atol=1e-12)
-        torch.testing.assert_close(fast._block_matvec(Ab, x, transpose), expected, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(kernels._block_matvec_batched(Ab, x, transpose), expected, rtol=1e-12, atol=1e-12)
+        torch.testing.assert_close(kernels.block_matvec(Ab, x, transpose), expected, rtol=1e-12, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- docs/mathematics.md §8 reference values
 
 
-@pytest.mark.parametrize(
-    ("data", "beta", "expected"),
-    [
-        (ds1(), 0.1, 0.71447173),
-        (ds1(), 0.1 / math.sqrt(2), 0.65908951),
-        (ds1(), 0.1 / math.sqrt(3), 0.61979424),
-        (ds2(), 0.05, 0.90740115),
-        (ds3(8), 0.05, 0.50622767),
-        (ds4(6), 0.05, 0.26839090),
-        (ds4(8), 0.05, 0.28611188),
-    ],
-)
-def test_two_layer_values_of_math_section_8(data, beta, expected) -> None:
-    X, y = data
+@pytest.mark.parametrize(("name", "beta", "expected"), TWO_LAYER_OPTIMA)
+def test_two_layer_values_of_math_section_8(name, beta, expected) -> None:
+    X, y = DATA_SETS[name]()
     out = solve_group_program_fast(X, y, beta, *two_layer_groups(X))
     assert_optimal(out, expected, rtol=2e-6)  # the references carry 8 digits
-    assert out["device"] == str(fast.resolve_device("auto", torch.float64)) and out["dtype"] == "float64"
+    assert out.device == str(resolve_device("auto", dtype=torch.float64)) and out.dtype == "float64"
 
 
 @pytest.mark.parametrize(
     ("data", "m1", "beta", "expected"),
     [
-        (ds1(), 1, 0.1, 0.71447173),
-        (ds1(), 2, 0.02, 0.17777029),
-        (ds1(), 2, 0.05, 0.39279719),
-        (ds1(), 2, 0.1, 0.61719309),
-        (ds3(8), 2, 0.05, 0.33906601),
-        (ds2(), 1, 0.05, 0.90740115),
+        (ds1(), 1, 0.1, DS1_TWO_LAYER_OPTIMUM),
+        (ds1(), 2, 0.02, DS1_THREE_LAYER_M1_2_OPTIMA[0.02]),
+        (ds1(), 2, 0.05, DS1_THREE_LAYER_M1_2_OPTIMA[0.05]),
+        (ds1(), 2, 0.1, DS1_THREE_LAYER_M1_2_OPTIMA[0.1]),
+        (ds3(8), 2, 0.05, DS3_8_THREE_LAYER_M1_2_OPTIMUM),
+        (ds2(), 1, 0.05, DS2_TWO_LAYER_OPTIMUM),
     ],
 )
 def test_three_layer_values_of_math_section_8(data, m1, beta, expected) -> None:
@@ -233,14 +233,15 @@ def test_three_layer_values_of_math_section_8(data, m1, beta, expected) -> None:
     g = arrangements.enumerate_groups(X, m1)
     out = solve_group_program_fast(X, y, beta, g.D1, g.sigma, g.D2)
     assert_optimal(out, expected, rtol=2e-6)
-    objective, violation = numpy_objective_and_violation(X, y, beta, g.D1, g.sigma, g.D2, out["V"])
-    assert objective == pytest.approx(out["objective"], rel=1e-12)
-    assert violation == pytest.approx(out["violation"], rel=1e-6, abs=1e-15)
+    objective, violation = numpy_objective_and_violation(X, y, beta, g.D1, g.sigma, g.D2, out.V)
+    assert objective == pytest.approx(out.objective, rel=1e-12)
+    assert violation == pytest.approx(out.violation, rel=1e-6, abs=1e-15)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("data", "m1", "beta", "expected"), [(ds1(), 3, 0.1, 0.53450033), (ds2(), 2, 0.05, 0.59234023)]
+    ("data", "m1", "beta", "expected"),
+    [(ds1(), 3, 0.1, DS1_THREE_LAYER_M1_3_OPTIMUM), (ds2(), 2, 0.05, DS2_THREE_LAYER_M1_2_OPTIMUM)],
 )
 def test_large_three_layer_values_of_math_section_8(data, m1, beta, expected) -> None:
     X, y = data
@@ -269,8 +270,8 @@ def test_three_layer_sampled_groups_match_clarabel(seed: int, m1: int) -> None:
     D1, sigma, D2 = sampled_groups(X, m1, 300, seed)
     out = solve_group_program_fast(X, y, 0.1, D1, sigma, D2)
     assert_optimal(out, clarabel_value(X, y, 0.1, D1, sigma, D2))
-    objective, violation = numpy_objective_and_violation(X, y, 0.1, D1, sigma, D2, out["V"])
-    assert objective == pytest.approx(out["objective"], rel=1e-12) and violation <= 1e-6
+    objective, violation = numpy_objective_and_violation(X, y, 0.1, D1, sigma, D2, out.V)
+    assert objective == pytest.approx(out.objective, rel=1e-12) and violation <= 1e-6
 
 
 @settings(max_examples=6, deadline=None)
@@ -285,19 +286,19 @@ def test_shrinking_never_changes_the_answer(seed: int, m1: int, careless: bool) 
     patch = {"SHRINK_MIN_GROUPS": 1, "SHRINK_FRACTION": 0.05, "SHRINK_GAP": 0.5}
     if careless:
         patch.update(SHRINK_NORM=0.5)
-    saved = {name: getattr(fast, name) for name in patch}
+    saved = {name: getattr(tuning, name) for name in patch}
     try:
         for name, value in patch.items():
-            setattr(fast, name, value)
+            setattr(tuning, name, value)
         out = solve_group_program_fast(X, y, 0.05, D1, sigma, D2)
     finally:
         for name, value in saved.items():
-            setattr(fast, name, value)
+            setattr(tuning, name, value)
     if careless:
-        assert min(h["groups"] for h in out["history"]) < len(D1)  # the rule did leave groups out
+        assert min(h.groups for h in out.history) < len(D1)  # the rule did leave groups out
     assert_optimal(out, clarabel_value(X, y, 0.05, D1, sigma, D2))
-    objective, violation = numpy_objective_and_violation(X, y, 0.05, D1, sigma, D2, out["V"])
-    assert objective == pytest.approx(out["objective"], rel=1e-12) and violation <= 1e-6
+    objective, violation = numpy_objective_and_violation(X, y, 0.05, D1, sigma, D2, out.V)
+    assert objective == pytest.approx(out.objective, rel=1e-12) and violation <= 1e-6
 
 
 def test_dual_bound_brackets_the_optimum_and_the_certificate_is_tight() -> None:
@@ -308,9 +309,9 @@ def test_dual_bound_brackets_the_optimum_and_the_certificate_is_tight() -> None:
     beta = 0.05
     out = solve_group_program_fast(X, y, beta, D1, sigma, D2)
     optimum = clarabel_value(X, y, beta, D1, sigma, D2)
-    assert out["dual_bound"] <= optimum * (1 + 1e-9) <= out["objective"] * (1 + 2e-9)
-    assert out["gap"] == pytest.approx((out["objective"] - out["dual_bound"]) / out["objective"], rel=1e-9)
-    V = out["V"]
+    assert out.dual_bound <= optimum * (1 + 1e-9) <= out.objective * (1 + 2e-9)
+    assert out.gap == pytest.approx((out.objective - out.dual_bound) / out.objective, rel=1e-9)
+    V = out.V
     f = (D2 * (np.einsum("nd,gdj->gn", X, V[0]) - np.einsum("nd,gdj->gn", X, V[1]))).sum(0)
     r = y - f
     support = []
@@ -348,7 +349,7 @@ def test_facet_rows_are_exactly_the_rows_not_implied_by_the_others(n, d, seed) -
     patterns = arrangements.sample_patterns(X, 20, seed=seed)
     for p in range(patterns.count):
         D, u = patterns.patterns[:, p], patterns.directions[:, p]
-        keep = fast._cone_facets(X, D, u)
+        keep = facets._cone_facets(X, D, u)
         A = (2.0 * D - 1)[:, None] * X
         nonzero = np.flatnonzero(np.abs(X).sum(1) > 0)
         assert not keep[2]  # the zero row constrains nothing
@@ -361,18 +362,14 @@ def test_facet_rows_are_exactly_the_rows_not_implied_by_the_others(n, d, seed) -
 
 
 @pytest.mark.parametrize("m1", [1, 2])
-def test_explicit_rows_act_like_the_dense_ones(m1) -> None:
+def test_explicit_rows_act_like_the_dense_ones(monkeypatch, m1) -> None:
     """With every row kept, the explicit-row maps give the same rows, adjoint and row Gram matrices."""
     X, y = ds1()
     g = arrangements.enumerate_groups(X, m1)
-    maps = fast._build_maps(torch.as_tensor(X), torch.as_tensor(y), 0.1, g.D1, g.sigma.astype(float), g.D2)
+    maps = build_maps(torch.as_tensor(X), torch.as_tensor(y), 0.1, g.D1, g.sigma.astype(float), g.D2)
     keep = torch.ones(g.D1.shape, dtype=torch.bool)
-    gain = fast.FACET_GAIN
-    try:
-        fast.FACET_GAIN = 10.0  # keep the explicit form even without a reduction
-        explicit = fast._facet_maps(maps, keep)
-    finally:
-        fast.FACET_GAIN = gain
+    monkeypatch.setattr(tuning, "FACET_GAIN", 10.0)  # keep the explicit form even without a reduction
+    explicit = facets.facet_maps(maps, keep)
     rng = np.random.default_rng(0)
     G, d = len(g.D1), X.shape[1]
     V = torch.as_tensor(rng.standard_normal((2, G, m1, d)))
@@ -403,8 +400,8 @@ def test_facet_presolve_gives_the_same_certified_optimum(case) -> None:
         beta = 0.05
     out = solve_group_program_fast(X, y, beta, g.D1, g.sigma, g.D2, directions=g.V)
     assert_optimal(out, clarabel_value(X, y, beta, g.D1, g.sigma, g.D2))
-    objective, violation = numpy_objective_and_violation(X, y, beta, g.D1, g.sigma, g.D2, out["V"])
-    assert objective == pytest.approx(out["objective"], rel=1e-12) and violation <= 1e-6
+    objective, violation = numpy_objective_and_violation(X, y, beta, g.D1, g.sigma, g.D2, out.V)
+    assert objective == pytest.approx(out.objective, rel=1e-12) and violation <= 1e-6
 
 
 def test_a_facet_left_out_by_mistake_is_caught_by_the_check_on_every_row(monkeypatch) -> None:
@@ -412,20 +409,30 @@ def test_a_facet_left_out_by_mistake_is_caught_by_the_check_on_every_row(monkeyp
     answer violates left-out rows; the check over every row notices and solves again with all."""
     X, y = spiral_data()
     g = arrangements.groups_from_patterns(arrangements.enumerate_patterns(X))
-    honest = fast._facet_rows
+    honest = facets.facet_rows
 
     def careless(X_, D1, directions):
         keep = honest(X_, D1, directions)
         first = keep.cumsum(-1) == 1
         return keep & first
 
-    monkeypatch.setattr(fast, "_facet_rows", careless)
+    monkeypatch.setattr(api, "facet_rows", careless)
     out = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2, directions=g.V)
     assert_optimal(out, clarabel_value(X, y, 0.05, g.D1, g.sigma, g.D2))
-    restarts = sum(1 for h in out["history"] if h["iteration"] == 0)
+    restarts = sum(1 for h in out.history if h.iteration == 0)
     assert restarts == 2  # the relaxed solve, then the solve with every row
-    objective, violation = numpy_objective_and_violation(X, y, 0.05, g.D1, g.sigma, g.D2, out["V"])
+    objective, violation = numpy_objective_and_violation(X, y, 0.05, g.D1, g.sigma, g.D2, out.V)
     assert violation <= 1e-6
+
+
+def test_the_facet_cache_keeps_the_most_recently_used_sets_within_its_bound() -> None:
+    cache = facets.FacetCache(max_bytes=30)
+    for key in "abc":
+        cache.put(key, np.zeros(10, bool))
+    assert cache.get("a") is not None  # now the most recently used
+    cache.put("d", np.ones(10, bool))  # 40 bytes: the least recently used set ("b") goes
+    assert cache.get("b") is None and len(cache) == 3
+    assert all(cache.get(key) is not None for key in "acd") and cache.get("d").all()
 
 
 def spiral_data() -> tuple[np.ndarray, np.ndarray]:
@@ -443,14 +450,14 @@ def _newton_pair(X, y, D1, sigma, D2, seed: int):
     """The same Newton matrix (random SPD block Hessians) as the dense block-space solver and as the
     iterative solver."""
     Xt, yt = torch.as_tensor(X), torch.as_tensor(y)
-    maps = fast._build_maps(Xt, yt, 0.1, D1, sigma, D2)
+    maps = build_maps(Xt, yt, 0.1, D1, sigma, D2)
     _n, d, G, m1 = maps.sizes
     k = m1 * d + 1
     rng = np.random.default_rng(seed)
     B = torch.as_tensor(rng.standard_normal((2, G, k, k)))
     H = B @ B.transpose(-1, -2) * torch.as_tensor(10.0 ** rng.uniform(-3, 3, (2, G, 1, 1))) + 1e-3 * torch.eye(k)
-    direct = fast._BlockSpaceNewton(maps, H, maps.loss_gram())
-    iterative = fast._IterativeNewton(maps, H, maps.group_gram())
+    direct = newton._BlockSpaceNewton(maps, H, maps.loss_gram())
+    iterative = newton._IterativeNewton(maps, H, maps.group_gram())
     return direct, iterative, torch.as_tensor(rng.standard_normal((2, G, k)))
 
 
@@ -461,7 +468,7 @@ def test_the_iterative_solver_solves_the_same_newton_system(monkeypatch, m1, cou
     between groups its preconditioner keeps (none, or that of a few groups)."""
     X, y = ds1()
     D1, sigma, D2 = sampled_groups(X, m1, 40, 0) if m1 > 1 else two_layer_groups(X)
-    monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", coupled_groups * m1 * X.shape[1])
+    monkeypatch.setattr(tuning, "KRYLOV_DENSE_SIZE", coupled_groups * m1 * X.shape[1])
     direct, iterative, rhs = _newton_pair(X, y, D1, sigma, D2, seed=m1)
     assert len(iterative.S) == coupled_groups
     torch.testing.assert_close(iterative.matvec(rhs.clone()), direct.matvec(rhs.clone()), rtol=1e-10, atol=1e-10)
@@ -479,7 +486,7 @@ def test_the_preconditioner_is_exact_when_it_keeps_all_the_coupling(monkeypatch,
     X, y = ds1()
     D1, sigma, D2 = two_layer_groups(X)
     if case == "one group":
-        monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", 0)
+        monkeypatch.setattr(tuning, "KRYLOV_DENSE_SIZE", 0)
         D1, sigma, D2 = D1[:1], sigma[:1], D2[:1]
     direct, iterative, rhs = _newton_pair(X, y, D1, sigma, D2, seed=5)
     torch.testing.assert_close(iterative._woodbury(rhs), direct.solve(rhs), rtol=1e-8, atol=1e-8)
@@ -498,10 +505,10 @@ def test_iterative_newton_solves_reach_the_certified_optimum(monkeypatch, case) 
         groups = sampled_groups(X, 2, 300, 4)
     else:
         X, y, beta, *groups = b1_problem(*((60, 4, 30, 1) if case.endswith("< G d") else (120, 3, 8, 2)))
-    monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", 4 * groups[0].shape[1] * X.shape[1])
+    monkeypatch.setattr(tuning, "KRYLOV_DENSE_SIZE", 4 * groups[0].shape[1] * X.shape[1])
     out = solve_group_program_fast(X, y, beta, *groups, linear_solver="iterative")
-    assert out["linear_solver"] == "iterative"
-    assert sum(h["linear_iterations"] for h in out["history"]) > out["iterations"]
+    assert out.linear_solver == "iterative"
+    assert sum(h.linear_iterations for h in out.history) > out.iterations
     assert_optimal(out, clarabel_value(X, y, beta, *groups))
 
 
@@ -516,13 +523,13 @@ def test_centrality_correctors_keep_the_optimum_and_save_newton_steps(monkeypatc
     else:
         X, y, beta, *groups = b1_problem(*((400, 10, 24, 3) if case.endswith("> G d") else (150, 5, 64, 3)))
     plain = solve_group_program_fast(X, y, beta, *groups)
-    monkeypatch.setattr(fast, "CORRECTOR_MIN_SIZE", 0)
+    monkeypatch.setattr(tuning, "CORRECTOR_MIN_SIZE", 0)
     corrected = solve_group_program_fast(X, y, beta, *groups)
     assert_optimal(corrected, clarabel_value(X, y, beta, *groups))
-    assert sum(h["correctors"] for h in plain["history"]) == 0
-    assert sum(h["correctors"] for h in corrected["history"]) > 0
-    assert all(0 < h["step_length"] <= 1 for h in corrected["history"][:-1])
-    assert corrected["iterations"] < plain["iterations"] or (case.startswith("three") and corrected["iterations"] == plain["iterations"])
+    assert sum(h.correctors for h in plain.history) == 0
+    assert sum(h.correctors for h in corrected.history) > 0
+    assert all(0 < h.step_length <= 1 for h in corrected.history[:-1])
+    assert corrected.iterations < plain.iterations or (case.startswith("three") and corrected.iterations == plain.iterations)
 
 
 def test_the_cold_start_scales_with_beta_and_reaches_the_optimum() -> None:
@@ -530,16 +537,16 @@ def test_the_cold_start_scales_with_beta_and_reaches_the_optimum() -> None:
     beta above START_SLACK the solve still reaches CLARABEL's optimum."""
     X, y, _beta, *groups = b1_problem(150, 5, 16, 2)
     for beta in (1e-3, 4.0):
-        maps = fast._build_maps(torch.as_tensor(X), torch.as_tensor(y), beta, *groups)
-        st = fast._initial_state(maps)
-        start = max(fast.START_SLACK, beta)
+        maps = build_maps(torch.as_tensor(X), torch.as_tensor(y), beta, *groups)
+        st = initial_state(maps)
+        start = max(tuning.START_SLACK, beta)
         live = (maps.dummy == 0).expand(2, -1, -1)
         assert bool((st.sl[live] == start).all()) and bool((st.zl == start).all())
         assert bool((st.x[..., 0] == start).all()) and bool((st.x[..., 1:] == 0).all())
     big = 10.0  # scaled beta 2.1 (the data's scales are 3.9 for X and 1.25 for y); blocks stay nonzero
-    assert big / (np.sqrt((X * X).sum(1)).max() * np.abs(y).max()) > fast.START_SLACK
+    assert big / (np.sqrt((X * X).sum(1)).max() * np.abs(y).max()) > tuning.START_SLACK
     out = solve_group_program_fast(X, y, big, *groups)
-    assert out["objective"] < 0.99 * 0.5 * float(y @ y)  # not the zero network
+    assert out.objective < 0.99 * 0.5 * float(y @ y)  # not the zero network
     assert_optimal(out, clarabel_value(X, y, big, *groups))
 
 
@@ -547,16 +554,16 @@ def test_auto_uses_the_iterative_solver_when_the_dense_plan_does_not_fit(monkeyp
     X, y, beta, *groups = b1_problem(60, 4, 30, 1)
     G, m1, n = groups[0].shape
     d = X.shape[1]
-    monkeypatch.setattr(fast, "KRYLOV_DENSE_SIZE", 4 * d)  # the coupling of four groups kept
-    direct_bytes, iterative_bytes = (fast._planned_bytes(n, d, G, m1, 8, s) for s in ("direct", "iterative"))
+    monkeypatch.setattr(tuning, "KRYLOV_DENSE_SIZE", 4 * d)  # the coupling of four groups kept
+    direct_bytes, iterative_bytes = (api._planned_bytes(n, d, G, m1, 8, s) for s in ("direct", "iterative"))
     assert iterative_bytes < direct_bytes
-    monkeypatch.setattr(fast, "CPU_MEMORY_BUDGET", (iterative_bytes + direct_bytes) // 2)
+    monkeypatch.setattr(tuning, "CPU_MEMORY_BUDGET", (iterative_bytes + direct_bytes) // 2)
     out = solve_group_program_fast(X, y, beta, *groups, device="cpu")
-    assert out["linear_solver"] == "iterative"
+    assert out.linear_solver == "iterative"
     assert_optimal(out, clarabel_value(X, y, beta, *groups))
     with pytest.raises(ProblemTooLargeError, match="'direct'"):
         solve_group_program_fast(X, y, beta, *groups, device="cpu", linear_solver="direct")
-    monkeypatch.setattr(fast, "CPU_MEMORY_BUDGET", iterative_bytes // 2)
+    monkeypatch.setattr(tuning, "CPU_MEMORY_BUDGET", iterative_bytes // 2)
     with pytest.raises(ProblemTooLargeError, match="'iterative'"):
         solve_group_program_fast(X, y, beta, *groups, device="cpu")
 
@@ -570,10 +577,10 @@ def test_shrinking_leaves_out_unused_groups_and_still_certifies_all_of_them() ->
     X, y = ds3(8)
     g = arrangements.enumerate_groups(X, 2)
     out = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2)
-    sizes = [h["groups"] for h in out["history"]]
+    sizes = [h.groups for h in out.history]
     assert sizes[0] == len(g.D1) and min(sizes) < len(g.D1) / 2
     assert_optimal(out, clarabel_value(X, y, 0.05, g.D1, g.sigma, g.D2))
-    assert out["dual_bound"] <= 0.33906601 * (1 + 1e-8)
+    assert out.dual_bound <= DS3_8_THREE_LAYER_M1_2_OPTIMUM * (1 + 1e-8)
 
 
 def test_groups_left_out_wrongly_are_brought_back(monkeypatch) -> None:
@@ -581,13 +588,13 @@ def test_groups_left_out_wrongly_are_brought_back(monkeypatch) -> None:
     solution; the certificate over all groups notices and brings them back."""
     X, y = ds1()
     g = arrangements.enumerate_groups(X, 2)
-    monkeypatch.setattr(fast, "SHRINK_NORM", 0.5)
-    monkeypatch.setattr(fast, "SHRINK_FRACTION", 0.01)
+    monkeypatch.setattr(tuning, "SHRINK_NORM", 0.5)
+    monkeypatch.setattr(tuning, "SHRINK_FRACTION", 0.01)
     out = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2)
-    sizes = [h["groups"] for h in out["history"]]
+    sizes = [h.groups for h in out.history]
     low = sizes.index(min(sizes))
     assert min(sizes) < len(g.D1) and max(sizes[low:]) > min(sizes), sizes
-    assert_optimal(out, 0.39279719, rtol=2e-6)
+    assert_optimal(out, DS1_THREE_LAYER_M1_2_OPTIMA[0.05], rtol=2e-6)
 
 
 def test_sharpened_multipliers_give_the_exact_support_value_from_above() -> None:
@@ -597,10 +604,10 @@ def test_sharpened_multipliers_give_the_exact_support_value_from_above() -> None
     X, y = ds3(8)
     D1, sigma, D2 = two_layer_groups(X)
     Xt = torch.as_tensor(X)
-    maps = fast._build_maps(Xt, torch.as_tensor(y), 0.05, D1, sigma, D2)
+    maps = build_maps(Xt, torch.as_tensor(y), 0.05, D1, sigma, D2)
     rng = np.random.default_rng(0)
     c = torch.as_tensor(rng.standard_normal((2, len(D1), X.shape[1])))
-    mu = fast._sharpen_multipliers(maps, c, torch.zeros(2, len(D1), X.shape[0], dtype=torch.float64))
+    mu = sharpen_multipliers(maps, c, torch.zeros(2, len(D1), X.shape[0], dtype=torch.float64))
     assert bool((mu >= 0).all())
     nu = maps.rows_adjoint(mu).reshape(c.shape)
     theta = (-(c * nu).sum(-1) / nu.square().sum(-1).clamp_min(1e-300)).clamp_min(0)
@@ -617,9 +624,9 @@ def test_warm_start_from_a_nearby_solution_saves_newton_steps() -> None:
     X, y, _, D1, sigma, D2 = b1_problem(60, 3, 24, 5)
     previous = solve_group_program_fast(X, y, 0.06, D1, sigma, D2)
     cold = solve_group_program_fast(X, y, 0.05, D1, sigma, D2)
-    warm = solve_group_program_fast(X, y, 0.05, D1, sigma, D2, warm_start=previous["V"])
-    assert_optimal(warm, cold["objective"], rtol=2e-6)
-    assert warm["iterations"] < cold["iterations"]
+    warm = solve_group_program_fast(X, y, 0.05, D1, sigma, D2, warm_start=previous.V)
+    assert_optimal(warm, cold.objective, rtol=2e-6)
+    assert warm.iterations < cold.iterations
 
 
 def test_two_layer_patterns_may_be_given_as_a_matrix() -> None:
@@ -627,7 +634,7 @@ def test_two_layer_patterns_may_be_given_as_a_matrix() -> None:
     D1, sigma, D2 = two_layer_groups(X)
     a = solve_group_program_fast(X, y, 0.1, D1, sigma, D2)
     b = solve_group_program_fast(X, y, 0.1, D1[:, 0, :], sigma[:, 0], D2)
-    np.testing.assert_allclose(a["V"], b["V"], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(a.V, b.V, rtol=0, atol=1e-12)
 
 
 def test_small_cpu_problems_run_on_one_thread_and_restore_the_setting(monkeypatch) -> None:
@@ -635,18 +642,18 @@ def test_small_cpu_problems_run_on_one_thread_and_restore_the_setting(monkeypatc
     above it; an explicit count is used as given; the process setting is restored either way."""
     X, y = ds1()
     groups = two_layer_groups(X)
-    seen, solve = [], fast._solve
+    seen, solve = [], api._solve
 
     def recording(*args):
         seen.append(torch.get_num_threads())
         return solve(*args)
 
-    monkeypatch.setattr(fast, "_solve", recording)
+    monkeypatch.setattr(api, "_solve", recording)
     torch.set_num_threads(2)
     try:
         solve_group_program_fast(X, y, 0.1, *groups, device="cpu")
         solve_group_program_fast(X, y, 0.1, *groups, device="cpu", threads=2)
-        monkeypatch.setattr(fast, "MULTITHREAD_ROWS", 1)
+        monkeypatch.setattr(tuning, "MULTITHREAD_ROWS", 1)
         solve_group_program_fast(X, y, 0.1, *groups, device="cpu")
         assert seen == [1, 2, 2] and torch.get_num_threads() == 2
     finally:
@@ -658,25 +665,26 @@ def test_small_cpu_problems_run_on_one_thread_and_restore_the_setting(monkeypatc
 def test_zero_targets_give_the_zero_network() -> None:
     X, _ = ds1()
     out = solve_group_program_fast(X, np.zeros(6), 0.1, *two_layer_groups(X))
-    assert out["status"] == "optimal" and out["objective"] == 0.0 and not out["V"].any()
+    assert out.status == "optimal" and out.objective == 0.0 and not out.V.any()
 
 
 def test_iteration_and_time_limits_are_reported_not_hidden() -> None:
     X, y = ds3(8)
     groups = two_layer_groups(X)
     out = solve_group_program_fast(X, y, 0.05, *groups, max_iter=3)
-    assert out["status"] == "max_iter" and out["iterations"] == 3 and out["gap"] > 1e-6
-    assert "iteration limit" in out["message"]
-    assert len(out["history"]) == 4 and out["history"][-1]["gap"] >= out["gap"]
+    assert out.status == "max_iter" and out.iterations == 3 and out.gap > 1e-6
+    assert "iteration limit" in out.message
+    assert len(out.history) == 4 and out.history[-1].gap >= out.gap
     out = solve_group_program_fast(X, y, 0.05, *groups, time_limit=1e-9)
-    assert out["status"] == "time_limit" and out["iterations"] == 0
+    assert out.status == "time_limit" and out.iterations == 0
 
 
-def _history(gaps, mus, dual=None) -> list[dict]:
+def _history(gaps, mus, dual=None) -> list[IterationRecord]:
     dual = dual or [0.0] * len(gaps)
     return [
-        {"gap": g, "violation": 0.0, "primal_residual": 0.0, "dual_residual": r, "mu": m}
-        for g, m, r in zip(gaps, mus, dual)
+        IterationRecord(iteration=k, seconds=0.0, gap=g, violation=0.0, mu=m, primal_residual=0.0,
+                        dual_residual=r, groups=1)
+        for k, (g, m, r) in enumerate(zip(gaps, mus, dual))
     ]
 
 
@@ -684,26 +692,26 @@ def test_the_stall_rule_measures_progress_against_the_recent_past() -> None:
     """From a cold start mu first rises (1000-fold at B1 data n = 1e5) and then falls while the gap is
     still near 1: that is progress, not a stall (measured against the start's small mu, it once read as
     one). Flat mu and merit stall; so does a merit that is flat while mu sinks below its floor."""
-    S = fast.STALL_ITERATIONS
+    S = tuning.STALL_ITERATIONS
     rising_then_falling = [0.01 * 2.0**k for k in range(10)] + [10.24 * 0.8**k for k in range(25)]
     slow_gap = [0.99 - 0.002 * k for k in range(len(rising_then_falling))]
     dual = [1e3 * 0.7**k for k in range(len(slow_gap))]  # the dual residual falls while mu rises
     run = _history(slow_gap, rising_then_falling, dual)
-    assert not any(fast._stalled(run[: k + 1]) for k in range(len(run)))
+    assert not any(ipm._stalled(run[: k + 1]) for k in range(len(run)))
     flat = _history([0.5] * (S + 1), [1e-3] * (S + 1))
-    assert fast._stalled(flat) and not fast._stalled(flat[:S])
+    assert ipm._stalled(flat) and not ipm._stalled(flat[:S])
     sinking = _history([0.5] * (S + 1), [1.0] + [1e-15 * 0.5**k for k in range(S)])
-    assert fast._stalled(sinking)
-    assert not fast._stalled(_history([0.5] * S + [0.44], [1.0] * (S + 1)))  # the merit moved
+    assert ipm._stalled(sinking)
+    assert not ipm._stalled(_history([0.5] * S + [0.44], [1.0] * (S + 1)))  # the merit moved
 
 
 def test_a_breakdown_raises_solver_error_with_residuals(monkeypatch) -> None:
     X, y = ds1()
 
     def broken(*args, **kwargs):
-        raise fast._FactorizationError("injected breakdown")
+        raise kernels.FactorizationError("injected breakdown")
 
-    monkeypatch.setattr(fast, "_newton_step", broken)
+    monkeypatch.setattr(step, "newton_step", broken)
     with pytest.raises(SolverError, match=r"injected breakdown.*gap .*violation .*primal residual .*dual residual"):
         solve_group_program_fast(X, y, 0.1, *two_layer_groups(X))
 
@@ -713,17 +721,17 @@ def test_a_breakdown_is_tried_again_with_a_larger_shift(monkeypatch) -> None:
     shift; the solve goes on to the certified optimum."""
     X, y = ds1()
     groups = two_layer_groups(X)
-    original, shifts = fast._newton_step, []
+    original, shifts = step.newton_step, []
 
     def flaky(*args, shift=1.0):
         shifts.append(shift)
         if len(shifts) == 5:
-            raise fast._FactorizationError("injected breakdown")
+            raise kernels.FactorizationError("injected breakdown")
         return original(*args, shift=shift)
 
-    monkeypatch.setattr(fast, "_newton_step", flaky)
+    monkeypatch.setattr(step, "newton_step", flaky)
     out = solve_group_program_fast(X, y, 0.1, *groups)
-    assert shifts[3:6] == [1.0, 1.0, fast.REGULARIZATION_RETRY] and shifts[6] == 1.0
+    assert shifts[3:6] == [1.0, 1.0, tuning.REGULARIZATION_RETRY] and shifts[6] == 1.0
     assert_optimal(out, clarabel_value(X, y, 0.1, *groups))
 
 
@@ -731,11 +739,11 @@ def test_float32_stops_at_its_precision_and_says_so() -> None:
     X, y = ds3(8)
     groups = two_layer_groups(X)
     loose = solve_group_program_fast(X, y, 0.05, *groups, dtype=torch.float32, tol=2e-2)
-    assert loose["status"] == "optimal" and loose["dtype"] == "float32" and loose["message"] == ""
-    assert 0.50622767 * (1 - 1e-6) <= loose["objective"] <= 0.50622767 * (1 + 2e-2)
+    assert loose.status == "optimal" and loose.dtype == "float32" and loose.message == ""
+    assert DS3_8_TWO_LAYER_OPTIMUM * (1 - 1e-6) <= loose.objective <= DS3_8_TWO_LAYER_OPTIMUM * (1 + 2e-2)
     tight = solve_group_program_fast(X, y, 0.05, *groups, dtype=torch.float32, tol=1e-10)
-    assert tight["status"] == "precision_limit" and tight["gap"] > 1e-10
-    assert "float32 precision" in tight["message"]
+    assert tight.status == "precision_limit" and tight.gap > 1e-10
+    assert "float32 precision" in tight.message
 
 
 @pytest.mark.parametrize(
@@ -762,7 +770,7 @@ def test_bad_arguments_name_themselves(kwargs, match) -> None:
 
 
 def test_too_large_problems_are_refused_before_allocating(monkeypatch) -> None:
-    monkeypatch.setattr(fast, "CPU_MEMORY_BUDGET", 1000)
+    monkeypatch.setattr(tuning, "CPU_MEMORY_BUDGET", 1000)
     X, y = ds1()
     with pytest.raises(ProblemTooLargeError, match="GiB"):
         solve_group_program_fast(X, y, 0.1, *two_layer_groups(X), device="cpu")
@@ -774,17 +782,17 @@ def test_cuda_agrees_with_cpu() -> None:
     g = arrangements.enumerate_groups(X, 2)
     cpu = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2, device="cpu")
     gpu = solve_group_program_fast(X, y, 0.05, g.D1, g.sigma, g.D2, device="cuda")
-    assert gpu["device"].startswith("cuda")
-    assert_optimal(gpu, cpu["objective"], rtol=2e-6)
+    assert gpu.device.startswith("cuda")
+    assert_optimal(gpu, cpu.objective, rtol=2e-6)
 
 
 def test_a_working_set_takes_its_loss_gram_as_a_slice_of_the_full_one() -> None:
     """Block space: the working groups' ``M^T M`` sliced from the full one equals their own."""
     X, y, beta, *groups = b1_problem(400, 3, 40, 3)
-    maps = fast._build_maps(torch.as_tensor(X), torch.as_tensor(y), beta, *groups)
+    maps = build_maps(torch.as_tensor(X), torch.as_tensor(y), beta, *groups)
     idx = torch.tensor([0, 3, 7, 8, 20, 39])
     p = maps.sizes[1] * maps.sizes[3]
-    torch.testing.assert_close(fast._group_slice(maps.loss_gram(), idx, p), maps.subset(idx).loss_gram(),
+    torch.testing.assert_close(newton.group_slice(maps.loss_gram(), idx, p), maps.subset(idx).loss_gram(),
                                rtol=1e-12, atol=1e-12)
 
 
@@ -794,12 +802,12 @@ def test_groups_going_to_zero_leave_the_newton_system_and_the_answer_stays_certi
     certified answer agrees with the solve over all groups: each objective is within the other's
     certified 1e-6 of its dual bound."""
     X, y, beta, *groups = b1_problem(1200, 3, 64, 4)
-    monkeypatch.setattr(fast, "SHRINK_MIN_GROUPS", 1)
+    monkeypatch.setattr(tuning, "SHRINK_MIN_GROUPS", 1)
     out = solve_group_program_fast(X, y, beta, *groups)
-    assert min(h["groups"] for h in out["history"]) < len(groups[0])
-    monkeypatch.setattr(fast, "SHRINK_MIN_GROUPS", 10**9)
+    assert min(h.groups for h in out.history) < len(groups[0])
+    monkeypatch.setattr(tuning, "SHRINK_MIN_GROUPS", 10**9)
     full = solve_group_program_fast(X, y, beta, *groups)
-    assert all(h["groups"] == len(groups[0]) for h in full["history"])
-    assert_optimal(out, full["objective"])
-    assert full["dual_bound"] * (1 - 1e-9) <= out["objective"] <= full["dual_bound"] * (1 + 1e-6)
-    assert out["dual_bound"] * (1 - 1e-9) <= full["objective"] <= out["dual_bound"] * (1 + 1e-6)
+    assert all(h.groups == len(groups[0]) for h in full.history)
+    assert_optimal(out, full.objective)
+    assert full.dual_bound * (1 - 1e-9) <= out.objective <= full.dual_bound * (1 + 1e-6)
+    assert out.dual_bound * (1 - 1e-9) <= full.objective <= out.dual_bound * (1 + 1e-6)

@@ -382,17 +382,22 @@ def percent(fraction: float) -> str:
     return f"{value:.2g}%" if value >= 1e-3 or value == 0 else f"{value:.1e}%"
 
 
-def dual_lower_bound(r: np.ndarray, y: np.ndarray, beta: float, sigma: float) -> tuple[float, float]:
+def dual_value(rr: float, ry: float, beta: float, sigma: float) -> tuple[float, float]:
     """``(t, lambda.y - 1/2 ||lambda||^2)`` for ``lambda = t r`` with
-    ``t = max(0, min(beta / sigma, r.y / ||r||^2))`` (dual feasible whenever ``sigma >= sigma_A(r)``)."""
-    rr = float(r @ r)
+    ``t = max(0, min(beta / sigma, r.y / ||r||^2))`` (``beta / sigma`` left out when ``sigma <= 0``),
+    from ``rr = ||r||^2`` and ``ry = r.y``; dual feasible whenever ``sigma >= sigma_A(r)``."""
     if rr == 0.0:
         return 0.0, 0.0
-    t = float(r @ y) / rr
+    t = ry / rr
     if sigma > 0:
         t = min(beta / sigma, t)
     t = max(0.0, t)
-    return t, t * float(r @ y) - 0.5 * t * t * rr
+    return t, t * ry - 0.5 * t * t * rr
+
+
+def dual_lower_bound(r: np.ndarray, y: np.ndarray, beta: float, sigma: float) -> tuple[float, float]:
+    """:func:`dual_value` of the residual ``r (n,)`` and targets ``y (n,)``."""
+    return dual_value(float(r @ r), float(r @ y), beta, sigma)
 
 
 def certify_outputs(
@@ -507,6 +512,7 @@ __all__ = [
     "cone_matrices",
     "support_function",
     "dual_lower_bound",
+    "dual_value",
     "SUPPORT_METHODS",
     "GAP_TOL",
 ]

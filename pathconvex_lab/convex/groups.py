@@ -9,13 +9,13 @@ certify-and-grow); an ``int``, the number of random draws (docs/mathematics.md Â
 from __future__ import annotations
 
 import dataclasses
-import math
 import numbers
 import time
 from typing import Any
 
 import numpy as np
 
+from .. import arrangements as arr
 from .._validate import check_int
 from ..errors import InputError, ProblemTooLargeError
 
@@ -63,7 +63,6 @@ def resolve_groups(
     Returns ``(Groups, source)`` with source ``"exact"``, ``"sampled"``,
     ``"network"`` or the given object's ``method``.
     """
-    from .. import arrangements as arr
     from ..nets import ParallelReLUNet
 
     n = X.shape[0]
@@ -116,12 +115,12 @@ def max_groups(X: np.ndarray, m1: int, max_variables: int) -> int:
 
 
 def max_patterns(m1: int, max_groups: int) -> int:
-    """Largest pattern count ``P`` whose configurations fit: ``binom(P + m1 - 1, m1) - 1 <= max_groups``
-    (every configuration of positive labels gives at least one group)."""
+    """Largest pattern count ``P`` whose groups may fit: ``group_count_lower_bound(P, m1) <= max_groups``
+    (:func:`~pathconvex_lab.arrangements.group_count_lower_bound`)."""
     low, high = 1, max_groups + 1
     while low < high:  # bisection on the monotone count
         mid = (low + high + 1) // 2
-        if math.comb(mid + m1 - 1, m1) - 1 <= max_groups:
+        if arr.group_count_lower_bound(mid, m1) <= max_groups:
             low = mid
         else:
             high = mid - 1
@@ -129,15 +128,13 @@ def max_patterns(m1: int, max_groups: int) -> int:
 
 
 def group_keys(groups: Any) -> np.ndarray:
-    """One byte-string key per group, independent of the order of neurons inside a group: ``(G,)``."""
-    G, m1, n = groups.D1.shape
-    neuron = np.concatenate(
-        [np.packbits(groups.D1.reshape(G * m1, n), axis=1), (groups.sigma.reshape(-1, 1) > 0).astype(np.uint8)], axis=1
-    )
-    _, ids = np.unique(neuron, axis=0, return_inverse=True)
-    ids = np.sort(ids.reshape(G, m1), axis=1).astype(np.int64)
-    rows = np.concatenate([ids.view(np.uint8).reshape(G, -1), np.packbits(groups.D2, axis=1)], axis=1)
-    return np.array([r.tobytes() for r in rows], dtype=object)
+    """The key of each group of a ``Groups`` object as one ``bytes``: object array ``(G,)``.
+
+    The bytes of :func:`pathconvex_lab.arrangements.group_keys`: equal iff the groups are
+    equal, whatever the order of their neurons and whichever object holds them.
+    """
+    keys = arr.group_keys(groups.D1, groups.sigma, groups.D2)
+    return np.array([key.tobytes() for key in keys], dtype=object)
 
 
 def subset_groups(groups: Any, idx: Any, *, method: str | None = None, exact: bool = False) -> Any:

@@ -20,6 +20,7 @@ solver such as ``"SCS"`` (tried first, then the defaults), ``"fast"`` (the torch
 number of CPU threads), else ``"cvxpy"``; when the
 torch solver raises :class:`SolverError` / :class:`ProblemTooLargeError` or stops short of
 ``"optimal"``, ``"auto"`` warns :class:`SolverFallbackWarning` and solves with ``"cvxpy"``).
+Every backend returns a :class:`BackendResult`.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from __future__ import annotations
 import importlib
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -52,6 +53,77 @@ BYTES_PER_NONZERO = 300
 _SUCCESS = ("optimal", "optimal_inaccurate")
 
 
+# --------------------------------------------------------------------------- backend results
+
+
+@dataclass(frozen=True)
+class Seconds:
+    """Wall-clock seconds of a backend: ``build`` (checks, model building or presolve) and ``solve``."""
+
+    build: float
+    solve: float
+
+    @property
+    def total(self) -> float:
+        """``build + solve``."""
+        return self.build + self.solve
+
+
+@dataclass(frozen=True)
+class IterationRecord:
+    """One iteration of the fast solver, in the scaled units it works in (data scaled to unit size).
+
+    ``seconds`` since the call began; the certified relative ``gap`` and relative ``violation``; the
+    complementarity ``mu``; the largest entries of the primal and dual residuals; the number of
+    working ``groups``; and of the Newton step taken from this iterate, the Krylov steps of its linear
+    solves (``linear_iterations``), the centrality ``correctors`` kept and the ``step_length``.
+    """
+
+    iteration: int
+    seconds: float
+    gap: float
+    violation: float
+    mu: float
+    primal_residual: float
+    dual_residual: float
+    groups: int
+    linear_iterations: int = 0
+    correctors: int = 0
+    step_length: float = 0.0
+
+
+@dataclass(frozen=True, eq=False)
+class BackendResult:
+    """What every solver backend returns for the group program.
+
+    ``V`` float64 ``(2, G, d, m1)``: the blocks (index 0 holds output sign ``s = +1``); ``objective``
+    of ``V`` in the data's units; ``status`` in the backend's words ("optimal", "optimal_inaccurate",
+    "max_iter", ...); ``solver`` the backend that ran ("fast", "CLARABEL", ...); ``gap`` the certified
+    relative duality gap (NaN when the backend does not certify one) and ``dual_bound`` the certified
+    lower bound on the optimum (NaN likewise); ``violation`` the relative cone violation
+    ``max violation / max |X v|``; ``iterations`` of the backend; ``seconds`` wall-clock build and
+    solve times; ``message`` why the result is not optimal (empty when it is); ``history`` one record
+    per iteration (the fast solver only); ``device`` and ``dtype`` where and in which precision it
+    ran; ``linear_solver`` the fast solver's Newton-system solver ("direct" or "iterative"; ``None``
+    for the conic backends).
+    """
+
+    V: np.ndarray
+    objective: float
+    status: str
+    solver: str
+    gap: float
+    violation: float
+    iterations: int
+    seconds: Seconds
+    dual_bound: float = float("nan")
+    message: str = ""
+    history: tuple[IterationRecord, ...] = ()
+    device: str = "cpu"
+    dtype: str = "float64"
+    linear_solver: str | None = None
+
+
 # --------------------------------------------------------------------------- checks
 
 
@@ -63,21 +135,32 @@ def check_problem(X: Any, y: Any, beta: Any) -> tuple[np.ndarray, np.ndarray, fl
 
 
 def check_group_arrays(D1: Any, sigma: Any, D2: Any, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Validate group arrays: ``D1`` bool ``(G, m1, n)``, ``sigma`` ±1 ``(G, m1)``, ``D2`` bool ``(G, n)``."""
-    D1 = np.asarray(D1)
-    sigma = np.asarray(sigma)
-    D2 = np.asarray(D2)
-    if D1.ndim != 3 or D1.shape[2] != n:
-        raise InputError(f"D1 must have shape (G, m1, n={n}); got {D1.shape}")
+    """Validate group arrays: ``D1`` bool or 0/1 ``(G, m1, n)`` (``(G, n)`` is read as ``m1 = 1``),
+    ``sigma`` ±1 ``(G, m1)`` (``(G,)`` when ``m1 = 1``), ``D2`` bool or 0/1 ``(G, n)``, with ``G >= 1``.
+    Returns ``D1`` and ``D2`` as bool and ``sigma`` as int8."""
+    D1, D2 = np.asarray(D1), np.asarray(D2)
+    if D1.ndim == 2:
+        D1 = D1[:, None, :]
+    if D1.ndim != 3 or D1.shape[2] != n or D1.shape[1] < 1:
+        raise InputError(f"D1 must have shape (G, m1, n={n}) (or (G, n) for m1 = 1); got {D1.shape}")
     G, m1 = D1.shape[:2]
+    if G == 0:
+        raise InputError("the group set is empty (G = 0); sample or enumerate at least one group")
+    try:
+        sigma = np.asarray(sigma, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"sigma must be a numeric array of ±1 of shape (G, m1)=({G}, {m1})") from None
+    if sigma.shape == (G,) and m1 == 1:
+        sigma = sigma[:, None]
     if sigma.shape != (G, m1):
         raise InputError(f"sigma must have shape (G, m1)=({G}, {m1}); got {sigma.shape}")
     if not np.all(np.abs(sigma) == 1):
         raise InputError("sigma must hold only +1 and -1")
     if D2.shape != (G, n):
         raise InputError(f"D2 must have shape (G, n)=({G}, {n}); got {D2.shape}")
-    if G == 0:
-        raise InputError("the group set is empty (G = 0); sample or enumerate at least one group")
+    for name, arr in (("D1", D1), ("D2", D2)):
+        if arr.dtype != bool and not np.all((arr == 0) | (arr == 1)):
+            raise InputError(f"{name} must hold booleans (or 0/1); found other values")
     return D1.astype(bool), sigma.astype(np.int8), D2.astype(bool)
 
 
@@ -118,17 +201,6 @@ def program_objective(
     """``1/2 ||f - y||^2 + beta sum ||V_g^s||_F`` in float64 for blocks ``V (2, G, d, m1)``."""
     f = program_output(X, D1, sigma, D2, V)
     return float(0.5 * np.sum((f - y) ** 2) + beta * np.sqrt((V**2).sum(axis=(-2, -1))).sum())
-
-
-def cone_violations(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, V: np.ndarray) -> np.ndarray:
-    """Per-block cone violation of blocks ``V (..., G, d, m1)``: ``(..., G)``, the largest
-    negative part of the constraints of ``C_g`` divided by ``max |X v_j|`` of that block."""
-    XV = first_layer(X, V)  # (..., G, n, m1)
-    scale = np.abs(XV).max(axis=(-2, -1))
-    first = ((2.0 * np.swapaxes(D1, 1, 2) - 1.0) * XV).min(axis=(-2, -1))
-    second = ((2.0 * D2 - 1.0) * second_layer(X, D1, sigma, V)).min(axis=-1)
-    worst = np.maximum(0.0, -np.minimum(first, second))
-    return np.divide(worst, scale, out=np.zeros_like(worst), where=scale > 0)
 
 
 def cone_violation(X: np.ndarray, D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, V: np.ndarray) -> float:
@@ -308,11 +380,10 @@ def solve_group_program_cvxpy(
     *,
     solver: str = "cvxpy",
     verbose: bool = False,
-) -> dict[str, Any]:
-    """Solve the group program with cvxpy; returns the same keys as the torch solver:
-    ``V (2, G, d, m1)``, ``objective`` (recomputed in float64 from ``V``), ``status``,
-    ``solver``, ``gap`` (NaN: conic solvers do not expose it), ``violation``, ``iterations``,
-    ``seconds`` ({"build", "solve"}).
+) -> BackendResult:
+    """Solve the group program with cvxpy: a :class:`BackendResult` with ``V (2, G, d, m1)``,
+    ``objective`` and ``violation`` recomputed in float64 from ``V``, and ``gap`` NaN (conic solvers
+    do not expose it).
 
     The conic solver sees the problem at unit scale, as the torch solver does: with
     ``a = max_i ||x_i||`` and ``b = max_i |y_i|`` (each taken as 1 when it already lies within
@@ -333,16 +404,16 @@ def solve_group_program_cvxpy(
         used, status, iterations = run_cvxpy(problem, cvxpy_order(solver), verbose)
         V = blocks_from_columns(np.asarray(W.value, dtype=np.float64), d, m1) * (b / a)
     t2 = time.perf_counter()
-    return {
-        "V": V,
-        "objective": program_objective(X, y, beta, D1, sigma, D2, V),
-        "status": status,
-        "solver": used,
-        "gap": float("nan"),
-        "violation": cone_violation(X, D1, sigma, D2, V),
-        "iterations": iterations,
-        "seconds": {"build": t1 - t0, "solve": t2 - t1},
-    }
+    return BackendResult(
+        V=V,
+        objective=program_objective(X, y, beta, D1, sigma, D2, V),
+        status=status,
+        solver=used,
+        gap=float("nan"),
+        violation=cone_violation(X, D1, sigma, D2, V),
+        iterations=iterations,
+        seconds=Seconds(build=t1 - t0, solve=t2 - t1),
+    )
 
 
 # --------------------------------------------------------------------------- dispatch
@@ -400,14 +471,14 @@ def solve_group_program(
     max_bytes: int = MAX_BYTES,
     verbose: bool = False,
     **fast_options: Any,
-) -> dict[str, Any]:
+) -> BackendResult:
     """Validate, size-check and solve the group program of docs/mathematics.md §3.5.
 
     Parameters: ``X (n, d)``, ``y (n,)``, ``beta > 0``, groups ``D1 (G, m1, n)`` bool,
     ``sigma (G, m1)`` ±1, ``D2 (G, n)`` bool; ``solver`` as in the module docstring;
     ``max_variables`` / ``max_bytes`` budgets (:class:`ProblemTooLargeError` beyond them);
     ``fast_options`` go to the torch solver (``tol``, ``warm_start``, ``device``, ``dtype``).
-    Returns the dict of :func:`solve_group_program_cvxpy` (``V`` of shape ``(2, G, d, m1)``).
+    Returns the backend's :class:`BackendResult` (``V`` of shape ``(2, G, d, m1)``).
     """
     X, y, beta = check_problem(X, y, beta)
     D1, sigma, D2 = check_group_arrays(D1, sigma, D2, X.shape[0])
@@ -424,9 +495,9 @@ def solve_group_program(
         except (SolverError, ProblemTooLargeError) as exc:
             reason = f"{type(exc).__name__}: {exc}"
         else:
-            if out["status"] == "optimal":
+            if out.status == "optimal":
                 return out
-            reason = f"status {out['status']!r}"
+            reason = f"status {out.status!r}"
         warnings.warn(f"the fast solver failed ({reason}); falling back to cvxpy (CLARABEL)",
                       SolverFallbackWarning, stacklevel=2)
         backend = "cvxpy"
@@ -435,20 +506,17 @@ def solve_group_program(
 
 
 def run_fast(fast: Any, X: np.ndarray, y: np.ndarray, beta: float, D1: np.ndarray, sigma: np.ndarray,
-             D2: np.ndarray, fast_options: dict[str, Any]) -> dict[str, Any]:
-    """Call the torch solver ``fast`` and recompute ``objective`` and ``violation`` from its
-    blocks ``V (2, G, d, m1)`` in numpy; ``seconds`` becomes ``{"build": 0, "solve": s}``."""
-    out = dict(fast(X, y, beta, D1, sigma, D2, **fast_options))
-    V = np.asarray(out["V"], dtype=np.float64)
-    seconds = out.get("seconds", float("nan"))
-    out.update(
+             D2: np.ndarray, fast_options: dict[str, Any]) -> BackendResult:
+    """Call the torch solver ``fast`` (which returns a :class:`BackendResult`) and recompute
+    ``objective`` and ``violation`` from its blocks ``V (2, G, d, m1)`` in numpy, float64."""
+    out = fast(X, y, beta, D1, sigma, D2, **fast_options)
+    V = np.asarray(out.V, dtype=np.float64)
+    return replace(
+        out,
         V=V,
         objective=program_objective(X, y, beta, D1, sigma, D2, V),
-        solver="fast",
         violation=cone_violation(X, D1, sigma, D2, V),
-        seconds=seconds if isinstance(seconds, dict) else {"build": 0.0, "solve": float(seconds)},
     )
-    return out
 
 
 __all__ = [
@@ -464,5 +532,7 @@ __all__ = [
     "program_output",
     "program_objective",
     "cone_violation",
-    "cone_violations",
+    "BackendResult",
+    "IterationRecord",
+    "Seconds",
 ]
