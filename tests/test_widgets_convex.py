@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 
 from pathconvex_lab.convex import certify_and_grow, solve_three_layer, solve_two_layer
 from pathconvex_lab.data import ds1, ds3
 from pathconvex_lab.viz import convex as vc
 from pathconvex_lab.widgets import convex as wc
+from reference_values import DS1_THREE_LAYER_M1_2_OPTIMUM, DS1_TWO_LAYER_OPTIMUM, DS3_8_TWO_LAYER_OPTIMUM
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def png_of(out) -> str:
@@ -31,32 +26,33 @@ def test_two_layer_widget_resolves_on_click_only():
     (beta, neurons, button), summary, plot, status = box.children[0].children, *box.children[1:]
     X, y = ds3(8)
     assert status.value == ""
-    assert box.results["convex"] == pytest.approx(0.50622767, rel=1e-5)
-    assert min(box.results["adam"]) >= box.results["convex"] - 1e-7
-    assert "0.50622767" in summary.value
+    assert box.result["convex"] == pytest.approx(DS3_8_TWO_LAYER_OPTIMUM, rel=1e-5)
+    assert min(box.result["adam"]) >= box.result["convex"] - 1e-7
+    assert f"{DS3_8_TWO_LAYER_OPTIMUM:.8f}" in summary.value
     # the same neuron count as notebook 02 prints and its block-norm legend shows
     pruned = solve_two_layer(X, y, 0.05).prune()
-    assert box.results["active"] == pruned.network().num_subnets
+    assert box.result["active"] == pruned.network().num_subnets
     assert f"{pruned.network().num_subnets} neurons after pruning" in summary.value
     first = png_of(plot)
     beta.value, neurons.value = 0.2, 5
-    assert box.results["beta"] == 0.05  # continuous_update=False and a button: nothing re-solved yet
+    assert box.result["beta"] == 0.05  # continuous_update=False and a button: nothing re-solved yet
     button.click()
-    assert box.results["beta"] == pytest.approx(0.2) and box.results["neurons"] == 5
-    assert box.results["convex"] == pytest.approx(solve_two_layer(X, y, 0.2).objective, rel=1e-6)
-    assert box.results["certificate"].lower_bound <= box.results["convex"] + 1e-7
+    assert box.result["beta"] == pytest.approx(0.2) and box.result["neurons"] == 5
+    assert box.result["convex"] == pytest.approx(solve_two_layer(X, y, 0.2).objective, rel=1e-6)
+    assert box.result["certificate"].lower_bound <= box.result["convex"] + 1e-7
     assert png_of(plot) != first
 
 
 def test_three_layer_widget_m1_and_certificate():
     box = wc.three_layer_widget(steps=200, restarts=1)
     (m1, _beta, _subnets, button), summary, _plot, status = box.children[0].children, *box.children[1:]
-    assert box.results["convex"] == pytest.approx(0.61719309, rel=1e-5) and box.results["groups"] == 409
-    cert = box.results["certificate"]
-    assert cert.exact_groups and cert.lower_bound <= 0.61719309 <= cert.primal + 1e-9
+    assert box.result["convex"] == pytest.approx(DS1_THREE_LAYER_M1_2_OPTIMUM, rel=1e-5)
+    assert box.result["groups"] == 409
+    cert = box.result["certificate"]
+    assert cert.exact_groups and cert.lower_bound <= DS1_THREE_LAYER_M1_2_OPTIMUM <= cert.primal + 1e-9
     m1.value = 1
     button.click()
-    assert box.results["convex"] == pytest.approx(0.71447173, rel=1e-5)  # m1 = 1 is the two-layer value
+    assert box.result["convex"] == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=1e-5)  # m1 = 1 is the two-layer value
     assert "m1=1" in summary.value and status.value == ""
 
 
@@ -77,7 +73,7 @@ def test_figures_draw_what_they_are_given():
     fig = vc.splitting_figure([1, 2], [0.71, 0.62], [0.71, 0.66], 0.71)
     assert list(fig.axes[0].lines[0].get_ydata()) == [0.71, 0.62]
     _, history = certify_and_grow(X, y, 0.1, 2, initial=20, pool=result.groups, progress=False)
-    fig = vc.growth_figure(history, optimum=result.objective)
+    fig = vc.growth_history_figure(history, optimum=result.objective)
     np.testing.assert_allclose(fig.axes[0].lines[1].get_ydata(), history.column("lower_bound"))
     fig = vc.certificate_figure(result.certificate(), top=10)
     assert len(fig.axes[0].patches) == 10
@@ -85,5 +81,5 @@ def test_figures_draw_what_they_are_given():
     assert fig.axes[1].collections[0].get_offsets()[0, 1] == pytest.approx(0.7)
     net = result.network()
     fig = vc.decision_boundary_figure({"net": lambda P: net.predict(np.column_stack([P[:, 0], np.ones(len(P))]))},
-                                      np.column_stack([X[:, 0], y]), np.sign(y), steps=20)
+                                      np.column_stack([X[:, 0], y]), np.sign(y), resolution=20)
     assert len(fig.axes) == 1

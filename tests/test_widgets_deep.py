@@ -7,19 +7,13 @@ import time
 
 import numpy as np
 import pytest
-import torch
 
 from pathconvex_lab.data import add_bias
 from pathconvex_lab.nets import network_objective
 from pathconvex_lab.widgets import deep as wd
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def png_of(out) -> str:
@@ -28,8 +22,7 @@ def png_of(out) -> str:
 
 
 def parts(box):
-    summary, plot, status = box.children[-3:]
-    return summary, plot, status
+    return box.text, box.plot, box.status
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +50,7 @@ def test_train_button_trains_and_reports_the_best_objective(box):
     box.controls["steps"].value = 200
     box.controls["subnets"].value = 8
     redraws = box.redraws
-    box.train_button.click()
+    box.run_button.click()
     box.wait(120)
     result = box.result
     assert status.value == "" and result is not None and result.steps_run == 200 and not result.stopped
@@ -65,14 +58,14 @@ def test_train_button_trains_and_reports_the_best_objective(box):
     beta = box.controls["beta"].value
     assert network_objective(result.net, add_bias(X), y, beta) == pytest.approx(result.best_objective, rel=1e-10)
     assert f"{result.best_objective:.6g}" in summary.value and "finished after 200 steps" in summary.value
-    assert box.redraws > redraws and not box.train_button.disabled and box.stop_button.disabled
+    assert box.redraws > redraws and not box.run_button.disabled and box.stop_button.disabled
     curve = box.figure.axes[0].lines[0]
     np.testing.assert_allclose(curve.get_ydata(), result.history["objective"])
 
 
 def test_stop_button_stops_and_keeps_the_best(box):
     box.controls["steps"].value = 10000
-    box.train_button.click()
+    box.run_button.click()
     deadline = time.time() + 60
     while box.redraws < 1 or box.stop_button.disabled:
         assert time.time() < deadline
@@ -93,9 +86,9 @@ def test_errors_are_shown_in_the_dashboard(monkeypatch):
         raise RuntimeError("boom from train")
 
     monkeypatch.setattr(wd, "train", boom)
-    board.train_button.click()
+    board.run_button.click()
     board.wait(30)
     summary, plot, status = parts(board)
     assert "boom from train" in status.value
     assert "RuntimeError" in plot.outputs[0]["text"]
-    assert not board.train_button.disabled
+    assert not board.run_button.disabled

@@ -41,7 +41,7 @@ def test_stop_during_a_run_keeps_a_result():
     box = route_dashboard(dataset="diabetes", max_rows=60, time_limit=60.0, steps=100, subnets=40)
     box.run_button.click()
     deadline = time.monotonic() + 90
-    while not box.rounds and box.thread.is_alive() and time.monotonic() < deadline:
+    while not box.redraws and box.thread.is_alive() and time.monotonic() < deadline:
         time.sleep(0.1)
     box.stop_button.click()
     start = time.monotonic()
@@ -54,12 +54,12 @@ def test_stop_during_a_run_keeps_a_result():
 
 
 def test_an_exception_is_shown_in_the_dashboard(monkeypatch):
-    import pathconvex_lab.convex as cx
+    import pathconvex_lab.experiments as experiments
 
     def broken(*_args, **_kwargs):
         raise ValueError("solver exploded")
 
-    monkeypatch.setattr(cx, "solve_route", broken)
+    monkeypatch.setattr(experiments, "solve_route", broken)
     box = route_dashboard(max_rows=30)
     box.run_button.click()
     box.wait(30)

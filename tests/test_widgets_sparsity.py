@@ -123,13 +123,13 @@ def test_stem_and_heatmap_show_the_active_blocks(path_1d):
         vs.path_heatmap(path_1d.betas[:2], path_1d.group_norms)
 
 
-def test_subnetworks_and_growth_figures(path_1d):
+def test_subnetworks_and_group_count_figures(path_1d):
     fig = vs.subnetworks_figure(path_1d.betas, path_1d.subnetworks, n=8, beta_max=path_1d.beta_max,
                                 active_groups=path_1d.active_groups(),
                                 nonconvex={"betas": path_1d.betas, "counts": path_1d.subnetworks + 3})
     ys = fig.axes[0].lines[0].get_ydata()
     assert list(ys) == list(path_1d.subnetworks)
-    growth = vs.growth_figure([10, 20, 40], {"r=2": [20, 40, 80], "r=3": [92, 382, 1562]})
+    growth = vs.group_count_figure([10, 20, 40], {"r=2": [20, 40, 80], "r=3": [92, 382, 1562]})
     assert len(growth.axes[0].lines) == 2 and growth.axes[0].get_xscale() == "log"
 
 

@@ -1,10 +1,10 @@
 """Dashboards for notebook 01 (ReLU sign patterns, docs/mathematics.md §5).
 
-Each builder returns an ``ipywidgets.VBox`` whose last figure is also kept as ``box.figure``
-(a matplotlib ``Figure`` or a plotly ``Figure``), so tests and users can inspect it. Figures are
-written into ``Output`` widgets as display data (PNG, or plotly's JSON mime type, rendered by
-JupyterLab's bundled plotly extension). Exceptions raised in a callback are shown in the
-dashboard (a red line and the Output's stderr), never lost.
+Each builder returns a :class:`~pathconvex_lab.widgets._common.Dashboard` (an ``ipywidgets.VBox``)
+whose last figure is also kept as ``figure`` (a matplotlib ``Figure`` or a plotly ``Figure``), so
+tests and users can inspect it. Figures are written into ``Output`` widgets as display data (PNG,
+or plotly's JSON mime type, rendered by JupyterLab's bundled plotly extension). Exceptions raised
+in a callback are shown in the dashboard (a red line and the Output's stderr), never lost.
 
 - :func:`neuron_widget`: one neuron's line over 2-D points; its pattern and index among all P.
 - :func:`sphere_widget`: the great circles ``x_i^T u = 0`` on the sphere of directions ``u``.
@@ -17,15 +17,13 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+import ipywidgets as W
 import numpy as np
 
 from .. import arrangements as ar
 from ..data import add_bias, gaussian
 from ..viz import arrangements as va
-from ._common import guarded as _guarded
-from ._common import labelled
-from ._common import show_plotly as _show_plotly
-from ._common import show_png as _show_png
+from ._common import Dashboard, labelled, show_png
 
 #: Option names of the counts dashboard's data toggle.
 GENERAL, DEGENERATE = "general position", "degenerate (grid points)"
@@ -50,87 +48,71 @@ def _pattern_line(pats: ar.Patterns, pre: np.ndarray) -> str:
 
 # ----------------------------------------------------------------------------- dashboards
 @labelled
-def neuron_widget(X2: Any = None) -> Any:
+def neuron_widget(X2: Any = None) -> Dashboard:
     """One neuron ``(Xu)_+`` with ``u = (cos a, sin a, b)`` over 2-D points ``X2 (n, 2)``
     (a bias column is appended). Sliders: angle ``a`` (degrees) and offset ``b``.
 
     Shows the line with its active side, the pattern ``1[Xu > 0]`` and its index among all
     chamber patterns (enumerated once). ``children = (HBox(angle, offset), HTML, Output, HTML status)``.
     """
-    import ipywidgets as W
-
     X2 = gaussian(8, 2, seed=1) if X2 is None else np.asarray(X2, dtype=float)
     X = add_bias(X2)
     pats = ar.enumerate_patterns(X)
     angle = W.IntSlider(value=30, min=0, max=359, description="angle a (deg)", continuous_update=False)
     offset = W.FloatSlider(value=0.1, min=-2.5, max=2.5, step=0.05, description="offset b", continuous_update=False)
-    text, plot, status = W.HTML(), W.Output(), W.HTML()
-    box = W.VBox([W.HBox([angle, offset]), text, plot, status])
+    board = Dashboard({"angle": angle, "offset": offset})
 
     def draw() -> None:
         u = np.append(_direction(angle.value)[:2], offset.value)
         pre = X @ u
-        text.value = _pattern_line(pats, pre)
-        box.figure = va.neuron_figure(X2, angle.value, offset.value, pre > 0)
-        _show_png(plot, box.figure)
+        board.text.value = _pattern_line(pats, pre)
+        board.show(va.neuron_figure(X2, angle.value, offset.value, pre > 0))
 
-    redraw = _guarded(status, plot, draw)
-    angle.observe(redraw, names="value")
-    offset.observe(redraw, names="value")
-    redraw()
-    return box
+    board.redraw_on(draw, (angle, offset))
+    return board
 
 
 @labelled
-def sphere_widget(X: Any = None, *, rebuild: bool = False) -> Any:
+def sphere_widget(X: Any = None, *, rebuild: bool = False) -> Dashboard:
     """The arrangement of ``X (n, 3)`` in parameter space: great circles ``x_i^T u = 0`` on the
     sphere of directions ``u``, one dot per chamber, and the current ``u`` (black), set by
-    azimuth/elevation sliders. ``children = (HBox(azimuth, elevation), HTML, view, HTML status)``
-    (in place) or ``(..., Output view, HTML status)`` (``rebuild``). Default ``X``: 5 Gaussian
-    points in the plane with a bias column.
+    azimuth/elevation sliders. ``children = (HBox(azimuth, elevation), HTML, view, Output, HTML
+    status)`` (in place; the Output shows a failed callback's traceback) or ``(..., Output view,
+    HTML status)`` (``rebuild``). Default ``X``: 5 Gaussian points in the plane with a bias column.
 
     The view is a plotly ``FigureWidget`` drawn once; a slider step moves only the point ``u``
     in it (a fraction of a second in the browser, against seconds to rebuild a 3-D scene).
     ``rebuild=True`` instead re-sends the whole figure through an ``Output`` at every step (the
     slow way, kept for the side-by-side benchmark ``benchmarks/bench_sphere_browser.py``).
     """
-    import ipywidgets as W
     import plotly.graph_objects as go
 
     X = add_bias(gaussian(5, 2, seed=2)) if X is None else np.asarray(X, dtype=float)
     pats = ar.enumerate_patterns(X)
     azimuth = W.IntSlider(value=40, min=0, max=359, description="azimuth", continuous_update=False)
     elevation = W.IntSlider(value=30, min=-90, max=90, description="elevation", continuous_update=False)
-    text, status = W.HTML(), W.HTML()
     title = f"{len(X)} great circles cut the sphere into P = {pats.count} chambers"
 
     def figure(u: np.ndarray) -> Any:
         return va.sphere_figure(X, u, found=pats.directions, title=title)
 
-    u0 = _direction(azimuth.value, elevation.value)
-    view = W.Output() if rebuild else go.FigureWidget(figure(u0))
-    box = W.VBox([W.HBox([azimuth, elevation]), text, view, status])
-    box.figure = view if not rebuild else None
+    view = None if rebuild else go.FigureWidget(figure(_direction(azimuth.value, elevation.value)))
+    views = () if view is None else (view,)  # in place: the plot area below it shows only errors
+    board = Dashboard({"azimuth": azimuth, "elevation": elevation}, layout=("text", *views, "plot", "status"))
+    board.figure = view
 
     def draw() -> None:
         u = _direction(azimuth.value, elevation.value)
-        text.value = _pattern_line(pats, X @ u)
-        if rebuild:
-            box.figure = figure(u)
-            _show_plotly(view, box.figure)
+        board.text.value = _pattern_line(pats, X @ u)
+        if view is None:
+            board.show(figure(u))
             return
         point = next(trace for trace in view.data if trace.name == "u")
         with view.batch_update():
             point.x, point.y, point.z = [float(u[0])], [float(u[1])], [float(u[2])]
 
-    errors = view if rebuild else W.Output()  # where a callback's traceback goes (status says what failed)
-    if not rebuild:
-        box.children = (*box.children, errors)
-    redraw = _guarded(status, errors, draw)
-    azimuth.observe(redraw, names="value")
-    elevation.observe(redraw, names="value")
-    redraw()
-    return box
+    board.redraw_on(draw, (azimuth, elevation))
+    return board
 
 
 def degenerate_points(n: int, r: int, seed: int = 0) -> np.ndarray:
@@ -150,18 +132,15 @@ def _count_curve(mode: str, r: int, max_n: int) -> tuple[list[int], list[int], l
 
 
 @labelled
-def counts_widget(max_n: int = 24) -> Any:
+def counts_widget(max_n: int = 24) -> Dashboard:
     """Exact pattern counts vs ``C(n, rank)`` as points are added, for data in general position
     (Gaussian) or degenerate data (grid points). Controls: data toggle, rank, largest ``n``.
     Curves are cached. ``children = (HBox(toggle, rank, n), HTML, Output, HTML status)``.
     """
-    import ipywidgets as W
-
     mode = W.ToggleButtons(options=[GENERAL, DEGENERATE], value=GENERAL)
     rank = W.Dropdown(options=[2, 3, 4], value=3, description="rank r")
     size = W.IntSlider(value=max_n, min=4, max=max(max_n, 4), description="largest n", continuous_update=False)
-    text, plot, status = W.HTML(), W.Output(), W.HTML()
-    box = W.VBox([W.HBox([mode, rank, size]), text, plot, status])
+    board = Dashboard({"data": mode, "rank": rank, "largest n": size})
     cache: dict[tuple[str, int, int], tuple[list[int], list[int], list[int]]] = {}
 
     def draw() -> None:
@@ -169,28 +148,22 @@ def counts_widget(max_n: int = 24) -> Any:
         if key not in cache:
             cache[key] = _count_curve(*key)
         ns, counts, bounds = cache[key]
-        text.value = (f"{mode.value}, rank {rank.value}: at n = {ns[-1]} there are <b>{counts[-1]:,}</b> patterns; "
-                      f"Cover's bound C(n, r) = {bounds[-1]:,}; all subsets 2^n = {2 ** ns[-1]:,}")
-        box.figure = va.counts_figure(ns, counts, bounds, label=f"exact count ({mode.value})")
-        _show_png(plot, box.figure)
+        board.text.value = (f"{mode.value}, rank {rank.value}: at n = {ns[-1]} there are <b>{counts[-1]:,}</b> "
+                            f"patterns; Cover's bound C(n, r) = {bounds[-1]:,}; all subsets 2^n = {2 ** ns[-1]:,}")
+        board.show(va.counts_figure(ns, counts, bounds, label=f"exact count ({mode.value})"))
 
-    redraw = _guarded(status, plot, draw)
-    for control in (mode, rank, size):
-        control.observe(redraw, names="value")
-    redraw()
-    return box
+    board.redraw_on(draw, (mode, rank, size))
+    return board
 
 
 @labelled
-def coverage_widget(X: Any = None, max_samples: int = 100_000, seed: int = 0) -> Any:
+def coverage_widget(X: Any = None, max_samples: int = 100_000, seed: int = 0) -> Dashboard:
     """Sampling coverage meter: the fraction of the exact pattern set that ``N`` Gaussian
     directions find (log slider for ``N``), the coverage curve, and the sphere with the
     missed chambers in red (they are the small ones). ``X (n, 3)``; default 12 Gaussian
     points in the plane with a bias column.
     ``children = (slider, HBox(FloatProgress, HTML), HBox(Output curve, Output sphere), HTML status)``.
     """
-    import ipywidgets as W
-
     X = add_bias(gaussian(12, 2, seed=3)) if X is None else np.asarray(X, dtype=float)
     exact = ar.enumerate_patterns(X)
     top = float(np.log10(max_samples))
@@ -199,8 +172,9 @@ def coverage_widget(X: Any = None, max_samples: int = 100_000, seed: int = 0) ->
     samples = W.FloatLogSlider(value=100, base=10, min=0, max=top, step=0.25, description="samples N",
                                continuous_update=False)
     meter = W.FloatProgress(value=0.0, min=0.0, max=1.0, description="coverage")
-    text, curve_out, sphere_out, status = W.HTML(), W.Output(), W.Output(), W.HTML()
-    box = W.VBox([samples, W.HBox([meter, text]), W.HBox([curve_out, sphere_out]), status])
+    text, curve_out, sphere_out = W.HTML(), W.Output(), W.Output()
+    board = Dashboard({"samples": samples}, text=text, plot=sphere_out,
+                      layout=(W.HBox([meter, text]), W.HBox([curve_out, sphere_out]), "status"))
 
     def draw() -> None:
         n_samples = int(round(samples.value))
@@ -209,15 +183,12 @@ def coverage_widget(X: Any = None, max_samples: int = 100_000, seed: int = 0) ->
         missed = [p for p in range(exact.count) if found.index(exact.patterns[:, p]) < 0]
         meter.value = fraction
         text.value = f"found <b>{found.count}</b> of P = {exact.count} patterns ({fraction:.1%}); missed {len(missed)}"
-        _show_png(curve_out, va.coverage_figure(grid, curve, current=(n_samples, fraction)))
-        box.figure = va.sphere_figure(X, found=found.directions, missed=exact.directions[:, missed],
-                                      title=f"{n_samples:,} samples: green found, red missed")
-        _show_plotly(sphere_out, box.figure)
+        show_png(curve_out, va.coverage_figure(grid, curve, current=(n_samples, fraction)))
+        board.show(va.sphere_figure(X, found=found.directions, missed=exact.directions[:, missed],
+                                    title=f"{n_samples:,} samples: green found, red missed"))
 
-    redraw = _guarded(status, sphere_out, draw)
-    samples.observe(redraw, names="value")
-    redraw()
-    return box
+    board.redraw_on(draw, (samples,))
+    return board
 
 
 def check_pattern_bound_exercise(func: Callable[[int, int], int]) -> str:

@@ -1,33 +1,32 @@
 """Live training dashboard for notebook 06 (deep parallel ReLU networks, docs/mathematics.md §4).
 
-:func:`training_dashboard` returns an ``ipywidgets.VBox`` with controls (data set, depth 2-8,
-``beta`` on a log slider, ``K``, width, steps, regularizer) and Train / Stop buttons. Training
-runs in a background thread (:func:`pathconvex_lab.train.train` with ``inplace=True``); while
-it runs, the loss curve, the decision boundary (or the 1-D fit) and the per-sub-network path
-norms are redrawn at most ``max_redraws_per_s`` times a second (and never for more than about a
-third of the time). Stop keeps the best weights. Exceptions are shown in the dashboard's status
-line and its figure area, never lost.
+:func:`training_dashboard` returns a :class:`~pathconvex_lab.widgets._common.JobDashboard` (an
+``ipywidgets.VBox``) with controls (data set, depth 2-8, ``beta`` on a log slider, ``K``, width,
+steps, regularizer) and Train / Stop buttons. Training runs in a background thread
+(:func:`pathconvex_lab.train.train` with ``inplace=True``); while it runs, the loss curve, the
+decision boundary (or the 1-D fit) and the per-sub-network path norms are redrawn at most
+``max_redraws_per_s`` times a second (and never for more than about a third of the time). Stop
+keeps the best weights. Exceptions are shown in the dashboard's status line and its figure area,
+never lost.
 
-For tests and scripts the box carries ``controls`` (dict of the value widgets), ``train_button``,
-``stop_button``, ``figure`` (last matplotlib Figure), ``result`` (last TrainResult), ``redraws``
-(count) and ``wait(timeout)`` (join the training thread).
+For tests and scripts the dashboard exposes ``controls`` (dict of the value widgets),
+``run_button`` (Train), ``stop_button``, ``text`` (the summary line), ``plot``, ``status``,
+``figure`` (last matplotlib Figure), ``result`` (last TrainResult), ``redraws`` (count) and
+``wait(timeout)`` (join the training thread).
 """
 
 from __future__ import annotations
 
-import threading
-import time
 from typing import Any
 
+import ipywidgets as W
 import numpy as np
 
 from ..data import add_bias, load_dataset
 from ..nets import ParallelReLUNet, resolve_device
 from ..train import TrainResult, train
 from ..viz import deep as vd
-from ._common import labelled
-from ._common import show_error as _show_error
-from ._common import show_png as _show_png
+from ._common import JobDashboard, labelled, throttled
 
 #: Data sets offered by the dashboard: 2-D classification (decision boundary) or 1-D regression.
 DASHBOARD_DATA = ("spiral", "moons", "regression_1d")
@@ -51,19 +50,13 @@ def data_view(net: ParallelReLUNet, X: np.ndarray, y: np.ndarray, resolution: in
     return {"kind": "fit", "x": X[:, 0], "y": y, "xs": xs, "fs": net.predict(add_bias(xs[:, None]))}
 
 
-@labelled
-def training_dashboard(*, device: Any = "auto", n_points: int | None = None, max_redraws_per_s: float = 10.0,
-                       seed: int = 0) -> Any:
-    """Build the live training dashboard (see the module docstring).
+#: The rows of the dashboard's controls, by name.
+_ROWS = (("data", "depth", "beta"), ("subnets", "width", "steps"), ("regularizer",))
 
-    ``device="auto"`` trains on CUDA/MPS when present; ``n_points=None`` picks 60 points on a
-    CPU and 400 on a GPU.
-    """
-    import ipywidgets as W
 
-    dev = resolve_device(device)
-    n_points = n_points or (60 if dev.type == "cpu" else 400)
-    controls = {
+def _controls() -> dict[str, W.ValueWidget]:
+    """The training dashboard's value widgets, by name, at their initial values."""
+    return {
         "data": W.Dropdown(options=DASHBOARD_DATA, value="spiral", description="data"),
         "depth": W.IntSlider(value=3, min=2, max=8, description="depth L", continuous_update=False),
         "beta": W.FloatLogSlider(value=1e-2, base=10, min=-4, max=0, step=0.25, description="β",
@@ -74,17 +67,20 @@ def training_dashboard(*, device: Any = "auto", n_points: int | None = None, max
                              continuous_update=False),
         "regularizer": W.Dropdown(options=("path", "weight_decay"), value="path", description="regularizer"),
     }
-    train_button = W.Button(description="Train", button_style="success", icon="play")
-    stop_button = W.Button(description="Stop", button_style="danger", icon="stop", disabled=True)
-    plot, summary, status = W.Output(), W.HTML(), W.HTML()
-    rows = [W.HBox([controls[k] for k in ("data", "depth", "beta")]),
-            W.HBox([controls[k] for k in ("subnets", "width", "steps")]),
-            W.HBox([controls["regularizer"], train_button, stop_button])]
-    box = W.VBox([*rows, summary, plot, status])
-    box.controls, box.train_button, box.stop_button = controls, train_button, stop_button
-    box.figure, box.result, box.redraws, box.thread = None, None, 0, None
-    stop_event = threading.Event()
-    lock = threading.Lock()
+
+
+@labelled
+def training_dashboard(*, device: Any = "auto", n_points: int | None = None, max_redraws_per_s: float = 10.0,
+                       seed: int = 0) -> JobDashboard:
+    """Build the live training dashboard (see the module docstring).
+
+    ``device="auto"`` trains on CUDA/MPS when present; ``n_points=None`` picks 60 points on a
+    CPU and 400 on a GPU.
+    """
+    dev = resolve_device(device)
+    n_points = n_points or (60 if dev.type == "cpu" else 400)
+    controls = _controls()
+    board = JobDashboard(controls, run="Train", rows=[[controls[k] for k in row] for row in _ROWS])
 
     def build() -> tuple[ParallelReLUNet, np.ndarray, np.ndarray]:
         X, y = dashboard_data(controls["data"].value, n_points, seed)
@@ -93,79 +89,32 @@ def training_dashboard(*, device: Any = "auto", n_points: int | None = None, max
         return ParallelReLUNet(widths, controls["subnets"].value, seed=seed), X, y
 
     def draw(net: ParallelReLUNet, X: np.ndarray, y: np.ndarray, history: dict) -> None:
-        with lock:
-            norms = net.path_norms().detach().cpu().numpy()
-            box.figure = vd.dashboard_figure(history, norms, data_view(net, X, y))
-            _show_png(plot, box.figure)
-            box.redraws += 1
+        norms = net.path_norms().detach().cpu().numpy()
+        board.show(vd.dashboard_figure(history, norms, data_view(net, X, y)))
 
-    def preview(_change: Any = None) -> None:
-        if box.thread is not None and box.thread.is_alive():
-            return
-        try:
-            net, X, y = build()
-            draw(net, X, y, {"step": []})
-            summary.value = f"{net!r}"
-            status.value = ""
-        except Exception as exc:  # noqa: BLE001 - a dashboard shows every error instead of losing it
-            _show_error(status, plot, exc)
+    def preview() -> None:
+        net, X, y = build()
+        draw(net, X, y, {"step": []})
+        board.text.value = f"{net!r}"
 
-    def run_training(net: ParallelReLUNet, X: np.ndarray, y: np.ndarray) -> None:
-        Xb = add_bias(X)
+    def run() -> None:
+        net, X, y = build()
         steps = controls["steps"].value
-        state = {"last": 0.0, "cost": 0.0}
+        redraw = throttled(lambda _step, history: draw(net, X, y, history), max_redraws_per_s)
+        board.result = train(net, add_bias(X), y, controls["beta"].value, steps=steps, device=dev,
+                             regularizer=controls["regularizer"].value, seed=seed,
+                             record_every=max(1, steps // 200), progress=False, callback=redraw,
+                             stop_event=board.stop_event, inplace=True)
+        draw(net, X, y, board.result.history)
+        board.text.value = _summary_html(board.result)
 
-        def callback(step: int, history: dict) -> None:
-            now = time.perf_counter()
-            if now - state["last"] >= max(1.0 / max_redraws_per_s, 2.0 * state["cost"]):
-                draw(net, X, y, history)
-                state["last"] = time.perf_counter()
-                state["cost"] = state["last"] - now
-
-        try:
-            box.result = train(net, Xb, y, controls["beta"].value, steps=steps, device=dev,
-                               regularizer=controls["regularizer"].value, seed=seed,
-                               record_every=max(1, steps // 200), progress=False, callback=callback,
-                               stop_event=stop_event, inplace=True)
-            draw(net, X, y, box.result.history)
-            summary.value = _summary_html(box.result)
-            status.value = ""
-        except Exception as exc:  # noqa: BLE001 - shown in the dashboard
-            _show_error(status, plot, exc)
-        finally:
-            train_button.disabled, stop_button.disabled = False, True
-
-    def on_train(_button: Any = None) -> None:
-        if box.thread is not None and box.thread.is_alive():
-            return
-        try:
-            net, X, y = build()
-        except Exception as exc:  # noqa: BLE001
-            _show_error(status, plot, exc)
-            return
-        stop_event.clear()
-        train_button.disabled, stop_button.disabled = True, False
-        status.value = "training…"
-        box.thread = threading.Thread(target=run_training, args=(net, X, y), daemon=True)
-        box.thread.start()
-
-    def on_stop(_button: Any = None) -> None:
-        stop_event.set()
-
-    def wait(timeout: float | None = None) -> None:
-        if box.thread is not None:
-            box.thread.join(timeout)
-
-    box.wait = wait
-    train_button.on_click(on_train)
-    stop_button.on_click(on_stop)
-    for widget in controls.values():
-        widget.observe(preview, names="value")
-    preview()
-    return box
+    board.redraw_on(preview, controls.values())
+    board.on_run(run, "training…")
+    return board
 
 
 def _summary_html(result: TrainResult) -> str:
+    """The summary line of a finished (or stopped) training run."""
     acc = "" if result.accuracy is None else f", training accuracy <b>{result.accuracy:.3f}</b>"
     state = "stopped" if result.stopped else "finished"
     return (f"{state} after {result.steps_run} steps in {result.seconds:.2f} s on {result.device}: best objective "

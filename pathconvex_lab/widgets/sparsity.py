@@ -8,25 +8,23 @@ Both scrub precomputed results: nothing is solved in a callback.
 - :func:`rank_widget`: a rank slider over a :class:`~pathconvex_lab.convex.RankSweep`: groups, time,
   and ``p_hat / p*`` against the bound ``(1 + gamma)^2``.
 
-Each builder returns an ``ipywidgets.VBox`` with ``box.figure`` (the last matplotlib figure),
-``box.slider`` and ``box.redraw_seconds`` (the duration of the last redraw, PNG included; the path
-dashboard renders each point's PNG once and reuses it when the slider comes back).
-Exceptions in callbacks are shown in the dashboard's status line and output.
+Each builder returns a :class:`ScrubDashboard` (an ``ipywidgets.VBox``) with ``figure`` (the last
+matplotlib figure), ``slider`` and ``redraw_seconds`` (the duration of the last redraw, PNG
+included; the path dashboard renders each point's PNG once and reuses it when the slider comes
+back). Exceptions in callbacks are shown in the dashboard's status line and output.
 """
 
 from __future__ import annotations
 
 import base64
-import time
 from typing import Any
 
+import ipywidgets as W
 import numpy as np
 
 from ..errors import InputError
 from ..viz import sparsity as vs
-from ._common import guarded as _guarded
-from ._common import labelled
-from ._common import show_png as _show_png
+from ._common import Dashboard, labelled
 
 #: Grid resolution of the function (1-D) and decision-boundary (2-D) views.
 GRID_1D, GRID_2D = 300, 90
@@ -39,6 +37,18 @@ def data_dimension(X: np.ndarray) -> int:
         return X.shape[1] - 1
     raise InputError("the dashboard draws 1-D or 2-D data with a bias column of ones as the last column of X; "
                      f"got X of shape {X.shape}")
+
+
+class ScrubDashboard(Dashboard):
+    """A :class:`~pathconvex_lab.widgets._common.Dashboard` over precomputed results, scrubbed by
+    one slider: ``children = (slider, HTML text, Output figure, HTML status)``."""
+
+    #: The slider that picks the result shown.
+    slider: W.SelectionSlider
+
+    def __init__(self, name: str, slider: W.SelectionSlider) -> None:
+        super().__init__({name: slider})
+        self.slider = slider
 
 
 class _PathView:
@@ -108,71 +118,52 @@ def _path_text(path: Any, i: int) -> str:
 
 
 @labelled
-def path_widget(path: Any, start: int | None = None) -> Any:
+def path_widget(path: Any, start: int | None = None) -> ScrubDashboard:
     """Scrub a solved :class:`~pathconvex_lab.convex.RegularizationPath` of 1-D or 2-D data (with a
     bias column). The slider's options are the path's betas (value: the index ``i``).
     ``children = (slider, HTML text, Output figure, HTML status)``."""
-    import ipywidgets as W
-
     if len(path) == 0:
         raise InputError("path has no points to show")
     view = _PathView(path)
     options = [(f"{b:.3g}", i) for i, b in enumerate(path.betas)]
     slider = W.SelectionSlider(options=options, value=len(path) // 2 if start is None else start,
                                description="beta", continuous_update=True, layout=W.Layout(width="600px"))
-    text, plot, status = W.HTML(), W.Output(), W.HTML()
-    box = W.VBox([slider, text, plot, status])
-    box.slider, box.redraw_seconds = slider, float("nan")
+    board = ScrubDashboard("beta", slider)
 
     def draw() -> None:
-        t0 = time.perf_counter()
-        i = slider.value
-        text.value = _path_text(path, i)
-        box.figure, png = view.frame(i)
-        plot.outputs = ({"output_type": "display_data", "metadata": {},
-                         "data": {"image/png": png, "text/plain": "<matplotlib figure>"}},)
-        box.redraw_seconds = time.perf_counter() - t0
+        board.text.value = _path_text(path, slider.value)
+        board.show(*view.frame(slider.value))
 
-    redraw = _guarded(status, plot, draw)
-    slider.observe(redraw, names="value")
-    redraw()
-    return box
+    board.redraw_on(draw, (slider,))
+    return board
 
 
 @labelled
-def rank_widget(sweep: Any, start: int | None = None) -> Any:
+def rank_widget(sweep: Any, start: int | None = None) -> ScrubDashboard:
     """Scrub a :class:`~pathconvex_lab.convex.RankSweep`: the slider picks the rank ``r``; the text
     gives groups, time, ``p_hat``, ``p_hat / p*`` and the bound. ``children = (slider, HTML, Output, HTML status)``."""
-    import ipywidgets as W
-
     ranks = [int(r) for r in sweep.ranks]
     if not ranks:
         raise InputError("sweep has no ranks to show")
     slider = W.SelectionSlider(options=ranks, value=ranks[len(ranks) // 2] if start is None else start,
                                description="rank r", continuous_update=True)
-    text, plot, status = W.HTML(), W.Output(), W.HTML()
-    box = W.VBox([slider, text, plot, status])
-    box.slider, box.redraw_seconds = slider, float("nan")
+    board = ScrubDashboard("rank", slider)
 
     def draw() -> None:
-        t0 = time.perf_counter()
         k = ranks.index(slider.value)
         res = sweep.results[k]
         exact = "?" if res.num_groups_exact is None else f"{res.num_groups_exact:,}"
-        text.value = (f"rank {res.rank}: <b>{res.num_groups:,}</b> groups (exact program: {exact}), "
-                      f"{res.solve_seconds:.2f} s; p_hat = {res.objective:.8g}, p* = {sweep.exact_objective:.8g}, "
-                      f"<b>p_hat/p* = {sweep.ratios[k]:.6f}</b> &le; (1 + gamma)^2 = {res.bound_factor:.4g} "
-                      f"(gamma = {res.gamma:.3g}, sigma_(r+1) = {res.sigma_next:.3g})")
-        box.figure = vs.rank_figure(sweep.ranks, sweep.num_groups, sweep.solve_seconds, sweep.ratios,
-                                    sweep.bound_factors, exact_groups=sweep.exact_groups,
-                                    exact_seconds=sweep.exact_seconds, current=res.rank)
-        _show_png(plot, box.figure)
-        box.redraw_seconds = time.perf_counter() - t0
+        board.text.value = (f"rank {res.rank}: <b>{res.num_groups:,}</b> groups (exact program: {exact}), "
+                            f"{res.solve_seconds:.2f} s; p_hat = {res.objective:.8g}, "
+                            f"p* = {sweep.exact_objective:.8g}, <b>p_hat/p* = {sweep.ratios[k]:.6f}</b> &le; "
+                            f"(1 + gamma)^2 = {res.bound_factor:.4g} "
+                            f"(gamma = {res.gamma:.3g}, sigma_(r+1) = {res.sigma_next:.3g})")
+        board.show(vs.rank_figure(sweep.ranks, sweep.num_groups, sweep.solve_seconds, sweep.ratios,
+                                  sweep.bound_factors, exact_groups=sweep.exact_groups,
+                                  exact_seconds=sweep.exact_seconds, current=res.rank))
 
-    redraw = _guarded(status, plot, draw)
-    slider.observe(redraw, names="value")
-    redraw()
-    return box
+    board.redraw_on(draw, (slider,))
+    return board
 
 
-__all__ = ["path_widget", "rank_widget", "data_dimension", "GRID_1D", "GRID_2D"]
+__all__ = ["ScrubDashboard", "path_widget", "rank_widget", "data_dimension", "GRID_1D", "GRID_2D"]

@@ -8,14 +8,15 @@ point. That finite set of patterns is what makes the training problem a convex p
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
+import ipywidgets as W
 import numpy as np
 
 from .._validate import check_matrix
 from ..errors import InputError
-from ._common import labelled
+from ..viz import figure_png
+from ._common import Dashboard, labelled
 
 #: Slider range for w and b, and its step.
 SLIDER_RANGE = (-2.0, 2.0, 0.1)
@@ -58,22 +59,18 @@ def neuron_png(X: Any, w: float, b: float) -> bytes:
     ax.set_xlabel("x")
     ax.legend(loc="upper left", fontsize=8)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure_png(fig)
 
 
 @labelled
-def relu_neuron_widget(X: Any = None) -> Any:
+def relu_neuron_widget(X: Any = None) -> Dashboard:
     """Sliders for ``w`` and ``b``, the pattern as text and the neuron's plot.
 
-    ``X``: 1-D data with bias column, ``(n, 2)``; default DS1 (docs/mathematics.md §8). Returns an
-    ``ipywidgets.VBox``: ``children = (HBox(w, b), HTML pattern line, Output plot)``.
-    Errors in the callback show up in the Output area.
+    ``X``: 1-D data with bias column, ``(n, 2)``; default DS1 (docs/mathematics.md §8). Returns a
+    :class:`~pathconvex_lab.widgets._common.Dashboard` (an ``ipywidgets.VBox``):
+    ``children = (HBox(w, b), HTML pattern line, Output plot, HTML status)``.
+    Errors in the callback show up in the status line and the Output area.
     """
-    import ipywidgets as W
-    from IPython.display import Image, clear_output, display
-
     from ..data import ds1
 
     X = ds1()[0] if X is None else check_matrix(X, "X", min_cols=2)
@@ -82,17 +79,12 @@ def relu_neuron_widget(X: Any = None) -> Any:
     lo, hi, step = SLIDER_RANGE
     sliders = [W.FloatSlider(value=v, min=lo, max=hi, step=step, description=name, continuous_update=False,
                              readout_format="+.1f") for name, v in (("w", 1.0), ("b", 0.0))]
-    text = W.HTML()
-    plot = W.Output()
+    board = Dashboard({s.description: s for s in sliders})
 
-    def redraw(_change: Any = None) -> None:
+    def draw() -> None:
         w, b = (s.value for s in sliders)
-        with plot:  # an exception here is shown in the Output area
-            text.value = f"<code>{pattern_text(X, w, b)}</code>"
-            clear_output(wait=True)
-            display(Image(neuron_png(X, w, b)))
+        board.text.value = f"<code>{pattern_text(X, w, b)}</code>"
+        board.show(png=neuron_png(X, w, b))
 
-    for s in sliders:
-        s.observe(redraw, names="value")
-    redraw()
-    return W.VBox([W.HBox(sliders), text, plot])
+    board.redraw_on(draw, sliders)
+    return board
