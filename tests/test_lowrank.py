@@ -22,8 +22,9 @@ from pathconvex_lab.convex import (
 )
 from pathconvex_lab.errors import InputError
 from pathconvex_lab.nets import network_objective
+from reference_values import DS4_8_RANK_2_GAMMA, DS4_8_RANK_2_OBJECTIVE, DS4_8_TWO_LAYER_OPTIMUM
 
-P_STAR, P_HAT = 0.28611188, 0.29034727  # docs/mathematics.md §6, DS4(8), two layers, r = 2, beta = 0.05
+P_STAR, P_HAT = DS4_8_TWO_LAYER_OPTIMUM, DS4_8_RANK_2_OBJECTIVE  # docs/mathematics.md §6: DS4(8), two layers, r = 2
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,8 @@ def test_math_verified_case(ds4_rank2):
     assert p_star == pytest.approx(P_STAR, rel=1e-5)
     s = np.linalg.svd(X, compute_uv=False)
     assert approx.sigma_next == pytest.approx(s[2])
-    assert approx.gamma == pytest.approx(s[2] * np.linalg.norm(y) / 0.05) and approx.gamma == pytest.approx(6.63, abs=5e-3)
+    assert approx.gamma == pytest.approx(s[2] * np.linalg.norm(y) / 0.05)
+    assert approx.gamma == pytest.approx(DS4_8_RANK_2_GAMMA, abs=5e-3)
     assert approx.bound_factor == pytest.approx((1 + approx.gamma) ** 2)
     assert p_star <= approx.objective <= approx.bound_factor * p_star
     assert approx.num_patterns == 16 and approx.num_groups == 15  # C(8, 2) patterns of X_hat, minus the zero one

@@ -9,6 +9,7 @@ from pathconvex_lab.data import add_bias, moons
 from pathconvex_lab.errors import InputError
 from pathconvex_lab.nets import ParallelReLUNet
 from pathconvex_lab.viz import deep as vd
+from reference_values import DS1_THREE_LAYER_M1_2_OPTIMUM
 
 
 def test_decision_grid_evaluates_the_network_at_the_grid_points():
@@ -31,7 +32,7 @@ def test_figures_draw_what_they_are_given():
     fig = vd.boundaries_figure([("a", grid), ("b", grid), ("c", grid)], X2, y)
     assert [ax.get_title() for ax in fig.axes] == ["a", "b", "c"]
     objectives = [0.7, 0.62, 0.65]
-    fig = vd.restarts_figure(objectives, 0.61719309)
+    fig = vd.restarts_figure(objectives, DS1_THREE_LAYER_M1_2_OPTIMUM)
     np.testing.assert_allclose(fig.axes[0].lines[0].get_ydata(), sorted(objectives))
     acc = np.array([[0.9, 0.8], [0.95, 0.85]])
     fig = vd.accuracy_grid_figure([2, 3], [0.1, 1.0], acc)

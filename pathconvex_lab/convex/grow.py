@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .._validate import check_int, check_positive
+from ..arrangements import Groups
 from .certificate import Certificate, certify_outputs
 from .groups import group_keys, resolve_groups, subset_groups, union_groups
 from .program import check_problem
@@ -71,6 +72,76 @@ def _progress(total: int, enabled: bool) -> Any:
     return tqdm(total=total, desc="certify-and-grow", unit="round")
 
 
+def _show(bar: Any, row: GrowthRound) -> None:
+    """Advance the progress ``bar`` (or nothing when None) by one round and show its bounds."""
+    if bar is not None:
+        bar.update(1)
+        bar.set_postfix(groups=row.groups, upper=f"{row.objective:.6g}", lower=f"{row.lower_bound:.6g}",
+                        ratio=f"{row.ratio:.4g}")
+
+
+@dataclass(frozen=True, eq=False)
+class _Grower:
+    """What every round shares: data ``X (n, d)``, ``y (n,)``, ``beta``; the ``pool`` priced and
+    its group ``keys (G,)``; the model (``layers``), the ``solver`` and the stopping ``tol``."""
+
+    X: np.ndarray
+    y: np.ndarray
+    beta: float
+    pool: Groups
+    keys: np.ndarray
+    layers: int
+    solver: str
+    tol: float
+    add_per_round: int
+
+    def round(self, k: int, working: Groups) -> tuple[ConvexResult, Certificate, list[int], GrowthRound]:
+        """Solve on ``working``, certify over the pool, and pick the most violating pool groups
+        not yet in ``working`` (at most ``add_per_round``, indices into the pool)."""
+        start = time.perf_counter()
+        result = solve_groups(self.X, self.y, self.beta, working, layers=self.layers, source="grown", solver=self.solver)
+        cert = certify_outputs(result.outputs(), result.penalty, self.X, self.y, self.beta, self.pool,
+                               top=self.pool.count, solver=self.solver)
+        known = set(group_keys(working))
+        add = [g for g in cert.violating(1.0 + self.tol) if self.keys[g] not in known][: self.add_per_round]
+        row = GrowthRound(k, working.count, result.objective, cert.lower_bound, cert.ratio, len(add),
+                          time.perf_counter() - start)
+        return result, cert, add, row
+
+    def stop_reason(self, cert: Certificate, add: list[int]) -> str | None:
+        """Why growing ends after a round with certificate ``cert`` and groups ``add``, or None."""
+        if cert.ratio <= 1.0 + self.tol:
+            return "sigma_A(r) <= beta (1 + tol)"
+        if not add:
+            return "no violating group outside the working set"
+        return None
+
+
+def _grow(grower: _Grower, working: Groups, max_rounds: int, bar: Any
+          ) -> tuple[list[GrowthRound], str, ConvexResult | None, Certificate | None]:
+    """Run at most ``max_rounds`` rounds from ``working``: ``(rounds, why it stopped, last result,
+    last certificate)``; Ctrl-C stops after the last finished round."""
+    rounds: list[GrowthRound] = []
+    stopped = "max_rounds"
+    result = cert = None
+    try:
+        for k in range(max_rounds):
+            result, cert, add, row = grower.round(k, working)
+            rounds.append(row)
+            _show(bar, row)
+            reason = grower.stop_reason(cert, add)
+            if reason is not None:
+                stopped = reason
+                break
+            working = union_groups(working, subset_groups(grower.pool, add), method="grown")
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    finally:
+        if bar is not None:
+            bar.close()
+    return rounds, stopped, result, cert
+
+
 def certify_and_grow(
     X: Any,
     y: Any,
@@ -111,47 +182,16 @@ def certify_and_grow(
     max_rounds = check_int(max_rounds, "max_rounds", minimum=1)
     add_per_round = check_int(add_per_round, "add_per_round", minimum=1)
     tol = check_positive(tol, "tol")
-    layers = layers or (2 if m1 == 1 else 3)
     full, _ = resolve_groups(X, m1, pool, seed=seed, name="pool")
     working, _ = resolve_groups(X, m1, initial, seed=seed, name="initial")
-    working = replace(working, exact=False)
-    pool_keys = group_keys(full)
-    rounds: list[GrowthRound] = []
-    bar = _progress(max_rounds, progress)
-    stopped = "max_rounds"
-    result = cert = None
-    try:
-        for k in range(max_rounds):
-            start = time.perf_counter()
-            result = solve_groups(X, y, beta, working, layers=layers, source="grown", solver=solver)
-            cert = certify_outputs(result.outputs(), result.penalty, X, y, beta, full, top=full.count, solver=solver)
-            known = set(group_keys(working))
-            fresh = [g for g in cert.violating(1.0 + tol) if pool_keys[g] not in known]
-            add = fresh[:add_per_round]
-            rounds.append(GrowthRound(k, working.count, result.objective, cert.lower_bound, cert.ratio, len(add),
-                                      time.perf_counter() - start))
-            if bar is not None:
-                bar.update(1)
-                bar.set_postfix(groups=working.count, upper=f"{result.objective:.6g}", lower=f"{cert.lower_bound:.6g}",
-                                ratio=f"{cert.ratio:.4g}")
-            if cert.ratio <= 1.0 + tol:
-                stopped = "sigma_A(r) <= beta (1 + tol)"
-                break
-            if not add:
-                stopped = "no violating group outside the working set"
-                break
-            working = union_groups(working, subset_groups(full, add), method="grown")
-    except KeyboardInterrupt:
-        stopped = "interrupted"
-    finally:
-        if bar is not None:
-            bar.close()
+    grower = _Grower(X, y, beta, full, group_keys(full), layers or (2 if m1 == 1 else 3), solver, tol, add_per_round)
+    rounds, stopped, result, cert = _grow(grower, replace(working, exact=False), max_rounds,
+                                          _progress(max_rounds, progress))
     if result is None or cert is None:
         raise KeyboardInterrupt("certify_and_grow was interrupted before the first solve finished")
     certified = bool(full.exact) and cert.ratio <= 1.0 + tol and stopped != "interrupted"
-    result = replace(result, exact=certified, pool=full)
     history = GrowthHistory(tuple(rounds), full.count, bool(full.exact), certified, stopped, cert)
-    return result, history
+    return replace(result, exact=certified, pool=full), history
 
 
 __all__ = ["certify_and_grow", "GrowthHistory", "GrowthRound"]

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import math
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -25,9 +26,9 @@ from .._validate import check_int
 from ..errors import ProblemTooLargeError
 from .certificate import Certificate, certify_outputs
 from .groups import MAX_GROUPS
-from .path import ACTIVE_RTOL, pruned_subnetworks, resolve_m1, sub_network_outputs
+from .path import ACTIVE_RTOL, resolve_m1
 from .program import check_problem
-from .results import ConvexResult, solve_groups
+from .results import ConvexResult, pruned_subnetworks, solve_groups, sub_network_outputs
 
 
 def group_count_bound(n: int, r: int, m1: int = 1) -> int:
@@ -144,6 +145,53 @@ def _exact_groups(X: np.ndarray, m1: int, max_groups: int) -> tuple[int | None, 
     return pats.count, groups
 
 
+@contextmanager
+def _timed(seconds: dict[str, float], key: str) -> Iterator[None]:
+    """Store the wall time of the ``with`` body in ``seconds[key]`` (seconds; not on an exception)."""
+    start = time.perf_counter()
+    yield
+    seconds[key] = time.perf_counter() - start
+
+
+@dataclass(frozen=True)
+class _Truncation:
+    """The rank-``r`` truncation of ``X (n, d)``: ``A = U_r S_r (n, r)``, ``basis = V_r (d, r)`` with
+    ``X basis = A``; all ``singular_values (min(n, d),)``, ``sigma_next = sigma_{r+1}`` (0 if none)."""
+
+    A: np.ndarray
+    basis: np.ndarray
+    singular_values: np.ndarray
+    sigma_next: float
+
+
+def _truncate(X: np.ndarray, rank: int) -> _Truncation:
+    """Truncated SVD of ``X (n, d)`` at ``rank``."""
+    U, s, Vt = np.linalg.svd(X, full_matrices=False)
+    return _Truncation(U[:, :rank] * s[:rank], Vt[:rank].T, s, float(s[rank]) if rank < s.size else 0.0)
+
+
+def _groups_of(A: np.ndarray, m1: int, max_groups: int) -> tuple[Any, Any]:
+    """``(patterns, groups)`` of ``A (n, r)``: one group per pattern for ``m1 = 1``, else the
+    groups of ``m1`` patterns (at most ``max_groups``)."""
+    pats = ar.enumerate_patterns(A)
+    groups = ar.groups_from_patterns(pats) if m1 == 1 else ar.enumerate_groups(A, m1, patterns=pats, max_groups=max_groups)
+    return pats, groups
+
+
+def _exact_check(X: np.ndarray, y: np.ndarray, beta: float, m1: int, outputs: np.ndarray, penalty: float, *,
+                 certify: bool, max_groups: int, seconds: dict[str, float]) -> tuple[int | None, int | None, Any]:
+    """Count the patterns and groups of ``X (n, d)`` itself and, when they fit and ``certify``, certify
+    the network with ``outputs (n,)`` and path norm ``penalty`` over them: ``(patterns, groups,
+    certificate)``, each None when not reached; times go to ``seconds``."""
+    with _timed(seconds, "exact_count"):
+        patterns, exact = _exact_groups(X, m1, max_groups)
+    if not certify or exact is None:
+        return patterns, None if exact is None else exact.count, None
+    with _timed(seconds, "certificate"):
+        cert = certify_outputs(outputs, penalty, X, y, beta, exact)
+    return patterns, exact.count, cert
+
+
 def low_rank_approximation(
     X: Any,
     y: Any,
@@ -175,49 +223,29 @@ def low_rank_approximation(
     """
     X, y, beta = check_problem(X, y, beta)
     m1 = resolve_m1(layers, m1)
-    n, d = X.shape
-    rank = check_int(rank, "rank", minimum=1, maximum=min(n, d))
+    rank = check_int(rank, "rank", minimum=1, maximum=min(X.shape))
     max_groups = check_int(max_groups, "max_groups", minimum=1)
     seconds: dict[str, float] = {}
-
-    t0 = time.perf_counter()
-    U, s, Vt = np.linalg.svd(X, full_matrices=False)
-    A = U[:, :rank] * s[:rank]
-    basis = Vt[:rank].T  # (d, r): X basis = A exactly
-    sigma_next = float(s[rank]) if rank < s.size else 0.0
-    gamma = math.sqrt(m1) * sigma_next * float(np.linalg.norm(y)) / beta
-    seconds["svd"] = time.perf_counter() - t0
-
-    t0 = time.perf_counter()
-    pats = ar.enumerate_patterns(A)
-    groups = ar.groups_from_patterns(pats) if m1 == 1 else ar.enumerate_groups(A, m1, patterns=pats, max_groups=max_groups)
-    seconds["groups"] = time.perf_counter() - t0
-
-    result = solve_groups(A, y, beta, groups, layers=layers, source=f"rank-{rank}", solver=solver)
+    with _timed(seconds, "svd"):
+        cut = _truncate(X, rank)
+    with _timed(seconds, "groups"):
+        pats, groups = _groups_of(cut.A, m1, max_groups)
+    result = solve_groups(cut.A, y, beta, groups, layers=layers, source=f"rank-{rank}", solver=solver)
     seconds["solve"] = sum(result.seconds.get(k, 0.0) for k in ("build", "solve"))
     W_A, sigma, signs = pruned_subnetworks(result.prune(drop_tol=drop_tol))
-    weights = np.einsum("dr,krj->kdj", basis, W_A)  # v = V_r z
-
+    weights = np.einsum("dr,krj->kdj", cut.basis, W_A)  # v = V_r z
     f = sub_network_outputs(X, weights, sigma, signs).sum(axis=1)
     penalty = float(np.sqrt((weights**2).sum(axis=(1, 2))).sum())
-    p_hat = 0.5 * float(np.sum((f - y) ** 2)) + beta * penalty
-
     patterns_exact = groups_exact = cert = None
     if count_exact:
-        t0 = time.perf_counter()
-        patterns_exact, exact = _exact_groups(X, m1, max_groups)
-        groups_exact = None if exact is None else exact.count
-        seconds["exact_count"] = time.perf_counter() - t0
-        if certify and exact is not None:
-            t0 = time.perf_counter()
-            cert = certify_outputs(f, penalty, X, y, beta, exact)
-            seconds["certificate"] = time.perf_counter() - t0
-
+        patterns_exact, groups_exact, cert = _exact_check(X, y, beta, m1, f, penalty, certify=certify,
+                                                          max_groups=max_groups, seconds=seconds)
+    gamma = math.sqrt(m1) * cut.sigma_next * float(np.linalg.norm(y)) / beta
     return LowRankResult(
-        rank=rank, layers=layers, m1=m1, beta=beta, objective=p_hat, program_objective=result.objective,
-        gamma=gamma, bound_factor=(1.0 + gamma) ** 2, sigma_next=sigma_next, singular_values=s,
-        num_patterns=pats.count, num_groups=groups.count, num_patterns_exact=patterns_exact,
-        num_groups_exact=groups_exact, certificate=cert,
+        rank=rank, layers=layers, m1=m1, beta=beta, objective=0.5 * float(np.sum((f - y) ** 2)) + beta * penalty,
+        program_objective=result.objective, gamma=gamma, bound_factor=(1.0 + gamma) ** 2, sigma_next=cut.sigma_next,
+        singular_values=cut.singular_values, num_patterns=pats.count, num_groups=groups.count,
+        num_patterns_exact=patterns_exact, num_groups_exact=groups_exact, certificate=cert,
         lower_bound=float("nan") if cert is None else cert.lower_bound,
         weights=weights, sigma=sigma, signs=signs, seconds=seconds, result=result,
     )
@@ -238,15 +266,18 @@ class RankSweep:
     exact_seconds: float
     exact_groups: int | None
 
-    def _column(self, name: str) -> np.ndarray:
-        return np.array([getattr(r, name) for r in self.results], dtype=np.float64)
+    def _column(self, name: str, dtype: type = np.float64) -> np.ndarray:
+        """One field of every result, as an array ``(len(results),)``."""
+        return np.array([getattr(r, name) for r in self.results], dtype=dtype)
 
     @property
     def ranks(self) -> np.ndarray:
-        return np.array([r.rank for r in self.results], dtype=np.int64)
+        """The ranks ``r``, ascending: ``(R,)`` integers."""
+        return self._column("rank", np.int64)
 
     @property
     def objectives(self) -> np.ndarray:
+        """``p_hat`` per rank (objective on the original ``X``): ``(R,)``."""
         return self._column("objective")
 
     @property
@@ -256,14 +287,17 @@ class RankSweep:
 
     @property
     def bound_factors(self) -> np.ndarray:
+        """The a-priori factor ``(1 + gamma)^2`` per rank: ``(R,)``."""
         return self._column("bound_factor")
 
     @property
     def num_groups(self) -> np.ndarray:
-        return np.array([r.num_groups for r in self.results], dtype=np.int64)
+        """Groups of ``X_hat`` per rank (the size of each program): ``(R,)`` integers."""
+        return self._column("num_groups", np.int64)
 
     @property
     def solve_seconds(self) -> np.ndarray:
+        """Seconds of each approximation (SVD, groups of ``X_hat``, solve): ``(R,)``."""
         return self._column("solve_seconds")
 
     def __repr__(self) -> str:

@@ -213,6 +213,86 @@ def _node_bounds(A: np.ndarray, norms: np.ndarray, w: np.ndarray, M: np.ndarray,
     return linear + np.minimum(interval, cs), value
 
 
+def _weighted_rows(X: Any, w: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The pricing problem in the row space of ``X``: ``(A (n', k), norms (n',), w (n',), Q (d, k))``
+    with ``u = Q z``, keeping only the rows of ``A = X Q`` that are nonzero and have a nonzero weight."""
+    X = check_matrix(X, "X")
+    w = np.asarray(w, dtype=np.float64).reshape(-1)
+    if w.shape[0] != X.shape[0] or not np.isfinite(w).all():
+        raise InputError(f"w must be {X.shape[0]} finite weights (one per row of X); got shape {w.shape}")
+    A, Q = _row_space(X)
+    norms = np.linalg.norm(A, axis=1)
+    keep = (norms > 0) & (w != 0)
+    return A[keep], norms[keep], w[keep], Q
+
+
+def _halves(M: np.ndarray, H: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each box (centres ``M (B, k)``, half-widths ``H (B, k)``) cut in two along its widest side:
+    ``(centres (2B, k), half-widths (2B, k))``, all first halves, then all second halves."""
+    rows = np.arange(len(M))
+    axis = np.argmax(H, axis=1)
+    half = H[rows, axis] / 2
+    step = np.zeros_like(M)
+    step[rows, axis] = half
+    Hc = H.copy()
+    Hc[rows, axis] = half
+    return np.vstack([M - step, M + step]), np.vstack([Hc, Hc])
+
+
+@dataclass(eq=False)
+class _Boxes:
+    """The state of the branch and bound on the unit sphere of ``R^k``.
+
+    Open boxes: centres ``M (B, k)`` on the faces of the cube, half-widths ``H (B, k)`` and their
+    upper ``bounds (B,)``; ``incumbent`` is the best value attained, at the direction of ``best_z``
+    (``None`` while it is 0); ``closed_max`` is the largest bound of the boxes dropped because
+    they cannot beat the goal; ``nodes`` counts the boxes bounded.
+    """
+
+    A: np.ndarray
+    norms: np.ndarray
+    w: np.ndarray
+    M: np.ndarray
+    H: np.ndarray
+    bounds: np.ndarray
+    incumbent: float
+    best_z: np.ndarray | None
+    closed_max: float = -np.inf
+    nodes: int = 0
+
+    @classmethod
+    def cube(cls, A: np.ndarray, norms: np.ndarray, w: np.ndarray) -> _Boxes:
+        """The ``2k`` faces of the cube ``[-1, 1]^k``, bounded."""
+        k = A.shape[1]
+        M = np.vstack([np.eye(k), -np.eye(k)])
+        H = np.ones((2 * k, k)) - np.vstack([np.eye(k), np.eye(k)])
+        bounds, values = _node_bounds(A, norms, w, M, H)
+        best_z = M[int(np.argmax(values))] if values.max() > 0 else None
+        return cls(A, norms, w, M, H, bounds, max(0.0, float(values.max())), best_z, nodes=len(bounds))
+
+    def upper(self) -> float:
+        """The valid upper bound now: no box, open or closed, can hold more."""
+        return max(self.incumbent, self.closed_max, float(self.bounds.max(initial=-np.inf)))
+
+    def branch(self, batch: int, goal: float) -> None:
+        """Split the ``batch`` boxes of largest bound, bound the halves, keep the best value seen
+        and close every box whose bound cannot beat ``max(goal, incumbent)``."""
+        take = np.argsort(-self.bounds, kind="stable")[: min(batch, len(self.bounds))]
+        rest = np.ones(len(self.bounds), dtype=bool)
+        rest[take] = False
+        Mc, Hc = _halves(self.M[take], self.H[take])
+        cb, cv = _node_bounds(self.A, self.norms, self.w, Mc, Hc)
+        self.nodes += len(cb)
+        if cv.max() > self.incumbent:
+            self.incumbent, self.best_z = float(cv.max()), Mc[int(np.argmax(cv))]
+        self.M, self.H, self.bounds = (np.vstack([self.M[rest], Mc]), np.vstack([self.H[rest], Hc]),
+                                       np.concatenate([self.bounds[rest], cb]))
+        low = self.bounds <= max(goal, self.incumbent)
+        if low.any():
+            self.closed_max = max(self.closed_max, float(self.bounds[low].max()))
+            self.M, self.H, self.bounds = self.M[~low], self.H[~low], self.bounds[~low]
+
+
 def pricing_bound(
     X: Any,
     w: Any,
@@ -236,67 +316,32 @@ def pricing_bound(
     and slowly for ``k`` above ~6.
     """
     start = time.perf_counter()
-    X = check_matrix(X, "X")
-    w = np.asarray(w, dtype=np.float64).reshape(-1)
-    if w.shape[0] != X.shape[0] or not np.isfinite(w).all():
-        raise InputError(f"w must be {X.shape[0]} finite weights (one per row of X); got shape {w.shape}")
+    A, norms, w, Q = _weighted_rows(X, w)
     time_limit = check_positive(time_limit, "time_limit")
     max_nodes = check_int(max_nodes, "max_nodes", minimum=1)
-    A, Q = _row_space(X)
-    norms = np.linalg.norm(A, axis=1)
-    keep = (norms > 0) & (w != 0)
-    A, norms, w = A[keep], norms[keep], w[keep]
-    k = A.shape[1]
-    if not (w > 0).any() or k == 0:  # every term is <= 0
+    if not (w > 0).any() or A.shape[1] == 0:  # every term is <= 0
         return PricingBound(0.0, 0.0, 0, time.perf_counter() - start, True, "no positive weight", None)
     cs = _cauchy_schwarz(A, w)
     goal = -np.inf if target is None else float(target)
-    M = np.vstack([np.eye(k), -np.eye(k)])
-    H = np.ones((2 * k, k)) - np.vstack([np.eye(k), np.eye(k)])
-    bounds, values = _node_bounds(A, norms, w, M, H)
-    incumbent = max(0.0, float(values.max()))
-    best_z = M[int(np.argmax(values))] if values.max() > 0 else None
-    done_max = -np.inf  # largest bound of the boxes closed below the goal
-    nodes = len(bounds)
+    boxes = _Boxes.cube(A, norms, w)
     method = "branch and bound"
     try:
         while True:
-            open_max = float(bounds.max(initial=-np.inf))
-            upper = max(incumbent, done_max, open_max)
-            if upper <= max(goal, incumbent * (1 + rtol)) or min(upper, cs) <= goal:
+            upper = boxes.upper()
+            if upper <= max(goal, boxes.incumbent * (1 + rtol)) or min(upper, cs) <= goal:
                 break
-            if time.perf_counter() - start > time_limit or len(bounds) > max_nodes or (stop_event and stop_event.is_set()):
+            if time.perf_counter() - start > time_limit or len(boxes.bounds) > max_nodes or (stop_event and stop_event.is_set()):
                 break
-            take = np.argsort(-bounds, kind="stable")[: min(batch, len(bounds))]
-            rest = np.ones(len(bounds), dtype=bool)
-            rest[take] = False
-            Mt, Ht = M[take], H[take]
-            axis = np.argmax(Ht, axis=1)
-            half = Ht[np.arange(len(take)), axis] / 2
-            step = np.zeros_like(Mt)
-            step[np.arange(len(take)), axis] = half
-            Hc = Ht.copy()
-            Hc[np.arange(len(take)), axis] = half
-            Mc = np.vstack([Mt - step, Mt + step])
-            Hc = np.vstack([Hc, Hc])
-            cb, cv = _node_bounds(A, norms, w, Mc, Hc)
-            nodes += len(cb)
-            if cv.max() > incumbent:
-                incumbent, best_z = float(cv.max()), Mc[int(np.argmax(cv))]
-            M, H, bounds = np.vstack([M[rest], Mc]), np.vstack([H[rest], Hc]), np.concatenate([bounds[rest], cb])
-            low = bounds <= max(goal, incumbent)
-            if low.any():
-                done_max = max(done_max, float(bounds[low].max()))
-                M, H, bounds = M[~low], H[~low], bounds[~low]
+            boxes.branch(batch, goal)
     except KeyboardInterrupt:
         method = "branch and bound (interrupted)"
-    upper = max(incumbent, done_max, float(bounds.max(initial=-np.inf)))
+    upper = boxes.upper()
     if cs < upper:
         upper, method = cs, "Cauchy-Schwarz"
-    closed = upper <= max(goal, incumbent * (1 + rtol))
-    direction = None if best_z is None else Q @ (best_z / np.linalg.norm(best_z))
-    return PricingBound(float(upper), float(incumbent), int(nodes), time.perf_counter() - start, bool(closed), method,
-                        direction)
+    closed = upper <= max(goal, boxes.incumbent * (1 + rtol))
+    direction = None if boxes.best_z is None else Q @ (boxes.best_z / np.linalg.norm(boxes.best_z))
+    return PricingBound(float(upper), float(boxes.incumbent), int(boxes.nodes), time.perf_counter() - start,
+                        bool(closed), method, direction)
 
 
 def support_upper_bound(

@@ -14,7 +14,7 @@ import numpy as np
 
 from .._validate import check_matrix
 from ..errors import InputError
-from . import figure_png
+from . import figure_png, new_figure
 
 
 def pattern_bits(pattern: Any) -> str:
@@ -123,10 +123,7 @@ def sphere_figure(X: Any, u: Any = None, *, found: Any = None, missed: Any = Non
 def counts_figure(ns: Sequence[int], counts: Sequence[int], bounds: Sequence[int], label: str = "patterns") -> Any:
     """Pattern counts (markers) and Cover's bound ``C(n, r)`` (line) against ``n``; log y axis.
     Returns a matplotlib ``Figure``."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5, 3.4))
-    ax = fig.add_subplot()
+    fig, ax = new_figure(5, 3.4)
     ax.plot(ns, bounds, color="C0", label="bound C(n, r)")
     ax.plot(ns, counts, "o", color="C1", ms=4, label=label)
     ax.plot(ns, [2.0**n for n in ns], ":", color="grey", label="2^n (all subsets)")
@@ -135,17 +132,13 @@ def counts_figure(ns: Sequence[int], counts: Sequence[int], bounds: Sequence[int
     ax.set_xlabel("n (points)")
     ax.set_ylabel("number of patterns")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     return fig
 
 
 def coverage_figure(samples: Sequence[int], fractions: Sequence[float], current: tuple[int, float] | None = None) -> Any:
     """Fraction of the chamber patterns found by sampling against the number of random
     directions (log x axis), with the current setting as a red point. Returns a ``Figure``."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5, 3.2))
-    ax = fig.add_subplot()
+    fig, ax = new_figure(5, 3.2)
     ax.plot(samples, fractions, "-o", color="C0", ms=3)
     if current is not None:
         ax.plot([current[0]], [current[1]], "o", color="red", ms=8, label=f"{current[0]:,} samples: {current[1]:.0%}")
@@ -154,7 +147,6 @@ def coverage_figure(samples: Sequence[int], fractions: Sequence[float], current:
     ax.set_ylim(0, 1.05)
     ax.set_xlabel("random directions sampled")
     ax.set_ylabel("fraction of patterns found")
-    fig.tight_layout()
     return fig
 
 

@@ -3,7 +3,7 @@ group sparsity, the splitting effect, certify-and-grow and decision boundaries.
 
 These functions draw results computed elsewhere (:mod:`pathconvex_lab.convex`,
 :mod:`pathconvex_lab.train`). They build ``matplotlib.figure.Figure`` objects (no pyplot state);
-render one with :func:`pathconvex_lab.viz.arrangements.figure_png`.
+render one with :func:`pathconvex_lab.viz.figure_png`.
 """
 
 from __future__ import annotations
@@ -13,29 +13,29 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from ..errors import InputError
+from . import new_figure
+from .deep import boundaries_figure, score_grid
 
 
-def _figure(width: float, height: float, panels: int = 1) -> tuple[Any, list]:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height))
-    return fig, [fig.add_subplot(1, panels, i + 1) for i in range(panels)]
+def _label(ax: Any, xlabel: str, ylabel: str, title: str | None = None, legend: int = 7, loc: str = "best") -> None:
+    """Axis labels, a legend (font size ``legend``, at ``loc``) and, unless None, the title ``title``."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.legend(fontsize=legend, loc=loc)
+    if title is not None:
+        ax.set_title(title, fontsize=10)
 
 
 def fit_figure(x: Any, y: Any, curves: Mapping[str, tuple[Any, Any]], title: str = "") -> Any:
-    """1-D data ``(x (n,), y (n,))`` as dots and one line per entry ``label -> (xs, f(xs))``."""
+    """1-D data ``(x (n,), y (n,))`` as dots and one line per entry ``label -> (xs (m,), f(xs) (m,))``."""
     x, y = np.asarray(x, dtype=float).reshape(-1), np.asarray(y, dtype=float).reshape(-1)
     if x.shape != y.shape:
         raise InputError(f"x and y must have the same length; got {x.shape} and {y.shape}")
-    fig, (ax,) = _figure(5.6, 3.6)
+    fig, ax = new_figure(5.6, 3.6)
     ax.scatter(x, y, color="black", zorder=3, label="data")
     for i, (label, (xs, fs)) in enumerate(curves.items()):
         ax.plot(xs, fs, color=f"C{i}", lw=2 if i == 0 else 1.3, ls="-" if i == 0 else "--", label=label)
-    ax.set_xlabel("x")
-    ax.set_ylabel("f(x)")
-    ax.legend(fontsize=8)
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    _label(ax, "x", "f(x)", title, legend=8)
     return fig
 
 
@@ -44,11 +44,11 @@ def training_figure(
 ) -> Any:
     """Nonconvex training against the convex optimum on the same objective axis.
 
-    ``runs`` maps a label (e.g. "K = 4") to a list of ``(steps, objectives)`` curves, one per
-    restart. Left: objective vs step (log scale of ``objective - optimum``); right: the best
+    ``runs`` maps a label (e.g. "K = 4") to a list of ``(steps (T,), objectives (T,))`` curves, one
+    per restart. Left: objective vs step (log scale of ``objective - optimum``); right: the best
     objective of every restart next to the optimum (and the certificate's lower bound).
     """
-    fig, (left, right) = _figure(9.0, 3.6, 2)
+    fig, (left, right) = new_figure(9.0, 3.6, 2)
     for i, (label, curves) in enumerate(runs.items()):
         for j, (steps, values) in enumerate(curves):
             gap = np.maximum(np.asarray(values, dtype=float) - optimum, 1e-12)
@@ -59,114 +59,83 @@ def training_figure(
     if lower_bound is not None:
         right.axhline(lower_bound, color="gray", ls=":", label=f"certificate lower bound {lower_bound:.6g}")
     right.set_xticks(range(len(runs)), list(runs))
-    right.set_ylabel("best objective of each restart")
-    right.legend(fontsize=7)
-    left.set_xlabel("step")
-    left.set_ylabel("objective - convex optimum")
-    left.legend(fontsize=7)
+    _label(right, "", "best objective of each restart")
+    _label(left, "step", "objective - convex optimum")
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
     return fig
 
 
 def block_norms_figure(norms: Mapping[str, Any], floor: float = 1e-12, title: str = "",
                        keep_rtol: float = 1e-9) -> Any:
-    """Sorted block norms (log scale) of one or more solutions, ``label -> norms``: group sparsity
-    at a glance. Each legend entry counts the blocks above ``keep_rtol`` times the largest, the
-    rule by which ``ConvexResult.network()`` keeps a sub-network (default 1e-9, the same), so the
-    count is the number of neurons (two layers) or sub-networks (three layers) of the network."""
-    fig, (ax,) = _figure(5.6, 3.4)
+    """Sorted block norms (log scale) of one or more solutions, ``label -> norms`` (any shape,
+    flattened): group sparsity at a glance. Each legend entry counts the blocks above ``keep_rtol``
+    times the largest, the rule by which ``ConvexResult.network()`` keeps a sub-network (default
+    1e-9, the same), so the count is the number of neurons (two layers) or sub-networks (three
+    layers) of the network. Norms below ``floor`` are drawn at ``floor``."""
+    fig, ax = new_figure(5.6, 3.4)
     for i, (label, values) in enumerate(norms.items()):
         v = np.sort(np.asarray(values, dtype=float).reshape(-1))[::-1]
         kept = int(((v > keep_rtol * v.max(initial=0)) & (v > 0)).sum())
         ax.semilogy(np.arange(1, v.size + 1), np.maximum(v, floor), marker=".", color=f"C{i}",
                     label=f"{label}: {kept} kept in the network")
     ax.set_xscale("log")
-    ax.set_xlabel("block, largest first")
-    ax.set_ylabel("block norm (log)")
-    ax.legend(fontsize=8)
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    _label(ax, "block, largest first", "block norm (log)", title, legend=8)
     return fig
 
 
 def splitting_figure(m1s: Sequence[int], p3: Sequence[float], p2_split: Sequence[float], p2: float, title: str = "") -> Any:
     """The splitting lemma (docs/mathematics.md §3.3): ``p3*(m1)`` falls with ``m1``, stays below
-    ``p2*(beta / sqrt(m1))`` and equals ``p2*(beta)`` at ``m1 = 1``."""
-    fig, (ax,) = _figure(5.0, 3.4)
+    ``p2*(beta / sqrt(m1))`` and equals ``p2*(beta)`` at ``m1 = 1``; ``p3`` and ``p2_split`` are
+    ``(len(m1s),)``."""
+    fig, ax = new_figure(5.0, 3.4)
     ax.plot(m1s, p3, marker="o", lw=2, label="three layers, path norm: p3*(m1)")
     ax.plot(m1s, p2_split, marker="s", ls="--", label="two layers, split neurons: p2*(beta/sqrt(m1))")
     ax.axhline(p2, color="gray", ls=":", label=f"two layers: p2*(beta) = {p2:.6g}")
     ax.set_xticks(list(m1s))
-    ax.set_xlabel("m1 (first-layer width of each sub-network)")
-    ax.set_ylabel("optimal objective")
-    ax.legend(fontsize=7)
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    _label(ax, "m1 (first-layer width of each sub-network)", "optimal objective", title)
     return fig
 
 
-def growth_figure(history: Any, optimum: float | None = None, title: str = "") -> Any:
-    """Certify-and-grow rounds: upper bound (restricted optimum) and certificate lower bound per
-    round, with the working-set size on a second axis. ``history`` is a ``GrowthHistory``."""
+def growth_history_figure(history: Any, optimum: float | None = None, title: str = "") -> Any:
+    """Certify-and-grow, round by round: upper bound (restricted optimum) and certificate lower
+    bound, with the working-set size as bars on a second axis. ``history`` is a ``GrowthHistory``;
+    ``optimum``, when known, is drawn as a dotted line."""
     rounds = history.column("round")
-    fig, (ax,) = _figure(5.6, 3.4)
+    fig, ax = new_figure(5.6, 3.4)
     ax.plot(rounds, history.column("objective"), marker="o", label="upper bound (restricted optimum)")
     ax.plot(rounds, history.column("lower_bound"), marker="v", label="lower bound (certificate)")
     if optimum is not None:
         ax.axhline(optimum, color="black", lw=1, ls=":", label=f"optimum {optimum:.8g}")
-    ax.set_xlabel("round")
-    ax.set_ylabel("objective")
     twin = ax.twinx()
     twin.bar(rounds, history.column("groups"), color="gray", alpha=0.2)
     twin.set_ylabel(f"groups in the working set (pool {history.pool_size})")
     ax.set_zorder(twin.get_zorder() + 1)
     ax.patch.set_visible(False)
-    ax.legend(fontsize=7, loc="upper right")
-    ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    _label(ax, "round", "objective", title, loc="upper right")
     return fig
 
 
 def certificate_figure(cert: Any, top: int = 40, title: str = "") -> Any:
-    """The largest support values ``max_V s <M_g^T r, V> / beta`` of a ``Certificate``: bars above
-    1 are atoms that would improve the candidate (a proof of suboptimality)."""
+    """The ``top`` largest support values ``max_V s <M_g^T r, V> / beta`` of a ``Certificate``: bars
+    above 1 are atoms that would improve the candidate (a proof of suboptimality)."""
     values = np.asarray(cert.top_values[:top], dtype=float)
-    fig, (ax,) = _figure(5.6, 3.2)
+    fig, ax = new_figure(5.6, 3.2)
     ax.bar(np.arange(values.size), values, color=np.where(values > 1 + 1e-6, "C3", "C2"))
     ax.axhline(1.0, color="black", lw=1)
     ax.set_xlabel("group (sorted)")
     ax.set_ylabel("neuron score / beta")
     ax.set_title(title or cert.headline(), fontsize=9)
-    fig.tight_layout()
     return fig
 
 
-def decision_boundary_figure(
-    predicts: Mapping[str, Callable[[np.ndarray], np.ndarray]], X2: Any, y: Any, steps: int = 150, margin: float = 0.2
-) -> Any:
+def decision_boundary_figure(predicts: Mapping[str, Callable[[np.ndarray], Any]], X2: Any, y: Any,
+                             resolution: int = 150, margin: float = 0.25) -> Any:
     """One panel per model ``label -> predict``, where ``predict`` maps 2-D points ``(m, 2)`` to
-    scores ``(m,)``: the sign regions, the zero level set and the data ``X2 (n, 2)``, ``y`` in {-1, +1}."""
-    X2 = np.asarray(X2, dtype=float)
-    y = np.asarray(y, dtype=float).reshape(-1)
-    if X2.ndim != 2 or X2.shape[1] != 2:
-        raise InputError(f"X2 must be 2-D points of shape (n, 2); got {X2.shape}")
-    lo, hi = X2.min(axis=0) - margin, X2.max(axis=0) + margin
-    gx, gy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
-    grid = np.column_stack([gx.ravel(), gy.ravel()])
-    fig, axes = _figure(3.6 * len(predicts), 3.6, len(predicts))
-    for ax, (label, predict) in zip(axes, predicts.items()):
-        z = np.asarray(predict(grid), dtype=float).reshape(gx.shape)
-        ax.contourf(gx, gy, np.sign(z), levels=[-2, 0, 2], colors=["#f4c7c3", "#c6dbef"])
-        ax.contour(gx, gy, z, levels=[0.0], colors="black", linewidths=1)
-        ax.scatter(*X2[y > 0].T, color="C0", s=14, label="+1")
-        ax.scatter(*X2[y <= 0].T, color="C3", s=14, marker="x", label="-1")
-        ax.set_aspect("equal")
-        ax.set_title(label, fontsize=9)
-        ax.set_xticks([])
-        ax.set_yticks([])
-    fig.tight_layout()
-    return fig
+    scores ``(m,)``: the sign regions, the zero level set and the data ``X2 (n, 2)``, ``y (n,)`` in
+    {-1, +1}, drawn by :func:`pathconvex_lab.viz.deep.draw_boundary` on a ``resolution`` squared
+    grid (``margin`` as in :func:`pathconvex_lab.viz.deep.score_grid`)."""
+    panels = [(label, score_grid(predict, X2, resolution=resolution, margin=margin)) for label, predict in predicts.items()]
+    return boundaries_figure(panels, X2, y, width=3.6)
 
 
 __all__ = [
@@ -174,7 +143,7 @@ __all__ = [
     "training_figure",
     "block_norms_figure",
     "splitting_figure",
-    "growth_figure",
+    "growth_history_figure",
     "certificate_figure",
     "decision_boundary_figure",
 ]

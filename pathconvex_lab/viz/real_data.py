@@ -13,6 +13,8 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
+from . import new_figure
+
 UPPER_COLOR = "#d95f02"
 LOWER_COLOR = "#1b9e77"
 ADAM_COLORS = ("#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666")
@@ -31,11 +33,8 @@ def route_vs_adam_figure(histories: Sequence[Mapping[str, Sequence[float]]], lab
     route's bracket as horizontal lines: ``upper`` (U, attained by the route's network) and
     ``lower`` (L, valid over every network; omitted when ``None``). One objective axis (log scale
     when all values are positive); the legend sits to the right of the axes."""
-    from matplotlib.figure import Figure
-
     labels = list(labels) if labels is not None else [f"Adam, seed {i}" for i in range(len(histories))]
-    fig = Figure(figsize=(7.5, 3.6), layout="constrained")
-    ax = fig.subplots()
+    fig, ax = new_figure(7.5, 3.6)
     values: list[float] = [upper] + ([] if lower is None else [lower])
     for i, (history, label) in enumerate(zip(histories, labels)):
         steps, objective = list(history["step"]), list(history["objective"])
@@ -64,10 +63,7 @@ def bracket_figure(rounds: Sequence[Any], *, final_upper: float | None = None, f
     """The bracket closing round by round: for each ``RouteRound`` its ``upper_bound`` (the
     objective of the program solved in that round) and its ``lower_bound`` (where one was proved),
     with the gap shaded; optionally the final ``U`` and ``L`` of the result as dashed lines."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(7.5, 3.4), layout="constrained")
-    ax = fig.subplots()
+    fig, ax = new_figure(7.5, 3.4)
     k = np.array([r.round for r in rounds], dtype=float)
     upper = np.array([r.upper_bound for r in rounds], dtype=float)
     lower = np.array([np.nan if r.lower_bound is None else r.lower_bound for r in rounds], dtype=float)

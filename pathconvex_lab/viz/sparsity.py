@@ -13,17 +13,10 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..errors import InputError
+from . import new_figure
 
 #: Norms below this are drawn at this value on log axes (they are exact zeros or solver noise).
 LOG_FLOOR = 1e-12
-
-
-def _figure(width: float, height: float, ncols: int = 1, width_ratios: Sequence[float] | None = None) -> tuple[Any, Any]:
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), layout="constrained")
-    axes = fig.subplots(1, ncols, gridspec_kw={"width_ratios": width_ratios} if width_ratios else None)
-    return fig, axes
 
 
 def subnet_colors(count: int) -> list:
@@ -40,7 +33,7 @@ def group_norms_stem(norms: Any, *, rtol: float = 1e-4, title: str = "") -> Any:
     values = np.sort(np.abs(np.asarray(norms, dtype=np.float64)).reshape(-1))[::-1]
     if values.size == 0:
         raise InputError("norms must hold at least one value")
-    fig, ax = _figure(7.0, 3.2)
+    fig, ax = new_figure(7.0, 3.2)
     shown = np.maximum(values, LOG_FLOOR)
     ax.stem(np.arange(1, values.size + 1), shown, basefmt=" ", bottom=LOG_FLOOR)
     ax.set_yscale("log")
@@ -75,7 +68,7 @@ def path_heatmap(betas: Any, norms: Any, *, rtol: float = 1e-4, max_rows: int = 
     entry = np.array([np.flatnonzero(active[:, k]).max() for k in ever], dtype=np.int64)
     order = ever[np.lexsort((-flat[:, ever].max(axis=0), -entry))]
     image = np.where(active[:, order], np.log10(np.maximum(flat[:, order], LOG_FLOOR)), np.nan).T
-    fig, ax = _figure(7.5, 1.2 + 0.12 * max(len(order), 8))
+    fig, ax = new_figure(7.5, 1.2 + 0.12 * max(len(order), 8))
     mesh = ax.imshow(image, aspect="auto", interpolation="nearest", cmap="viridis",
                      extent=(-0.5, len(betas) - 0.5, len(order) - 0.5, -0.5))
     ax.set_xticks(np.arange(len(betas)), [f"{b:.2g}" for b in betas], rotation=60, fontsize=7)
@@ -93,7 +86,7 @@ def subnetworks_figure(betas: Any, subnetworks: Any, *, n: int | None = None, be
     before pruning, the Caratheodory bound ``n + 1``, ``beta_max``, a nonconvex comparison
     ``{"betas": ..., "counts": ..., "label": ...}`` and a marker at ``current``."""
     betas = np.asarray(betas, dtype=np.float64)
-    fig, ax = _figure(6.5, 3.4)
+    fig, ax = new_figure(6.5, 3.4)
     ax.plot(betas, subnetworks, "o-", color="tab:blue", label="convex, pruned (sub-networks)")
     if active_groups is not None:
         ax.plot(betas, active_groups, "s--", color="tab:gray", ms=3, lw=1, label="convex, active blocks before pruning")
@@ -133,7 +126,6 @@ class PathFigure:
                  ylim: tuple[float, float] | None = None, max_subnets: int = 10):
         from matplotlib.backends.backend_agg import FigureCanvasAgg
         from matplotlib.figure import Figure
-        from matplotlib.lines import Line2D
 
         if dim not in (1, 2):
             raise InputError(f"dim must be 1 or 2; got {dim!r}")
@@ -148,43 +140,59 @@ class PathFigure:
         self._background = None
         x, y = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
         self.ax.set_xlim(self.grid[0][0], self.grid[0][-1])
-        if dim == 1:
-            self._fixed = [self.ax.plot(x, y, "o", color="tab:red", ms=5, zorder=4)[0]]
-            self.ax.axhline(0, color="0.8", lw=0.8, zorder=0)
-            if ylim is not None:
-                self.ax.set_ylim(*ylim)
-            self.ax.set_xlabel("x")
-            self._fixed.append(self.ax.legend(
-                [Line2D([], [], color="black", lw=2), Line2D([], [], color="0.4", ls="--"),
-                 Line2D([], [], color="tab:red", marker="o", ls="")],
-                ["network f", "sub-network contributions", "data"], fontsize=7, loc="upper left"))
-        else:
-            from matplotlib.collections import LineCollection
-            from matplotlib.colors import ListedColormap
+        self._fixed = self._fix_curve_view(x, y, ylim) if dim == 1 else self._fix_plane_view(x, y)
+        self._fix_bars(max_norm)
+        self.title = self.ax.text(0.5, 1.03, "", transform=self.ax.transAxes, ha="center", va="bottom",
+                                  fontsize=10)
+        self._fixed.append(self.title)
+        for artist in self._fixed:  # drawn over the dynamic artists in z-order, not in the background
+            artist.set_animated(True)
 
-            self._fixed = [self.ax.scatter(x[:, 0], x[:, 1], c=np.where(y > 0, "tab:red", "tab:blue"),
-                                           edgecolors="black", s=30, zorder=4)]
-            extent = (self.grid[0][0], self.grid[0][-1], self.grid[1][0], self.grid[1][-1])
-            self._fill = self.ax.imshow(np.zeros((len(self.grid[1]), len(self.grid[0]))), extent=extent, origin="lower",
-                                        cmap=ListedColormap(["#c6dbef", "#fdd0a2"]), vmin=-1, vmax=1, alpha=0.8,
-                                        interpolation="nearest", aspect="auto", zorder=1)
-            self._boundaries = self.ax.add_collection(LineCollection([], zorder=3))
-            self.ax.set_xlim(extent[0], extent[1])
-            self.ax.set_ylim(extent[2], extent[3])
-            self._fixed += [self._fill, self._boundaries, self.ax.legend(
-                [Line2D([], [], color="black", lw=2), Line2D([], [], color="0.4", ls="--")],
-                ["decision boundary f = 0", "sub-network active regions"], fontsize=7, loc="upper left")]
+    def _fix_curve_view(self, x: np.ndarray, y: np.ndarray, ylim: tuple[float, float] | None) -> list:
+        """1-D: the data ``x (n,)``, ``y (n,)`` as points, the zero line and the legend; returns the
+        artists drawn over the curves."""
+        from matplotlib.lines import Line2D
+
+        points = self.ax.plot(x, y, "o", color="tab:red", ms=5, zorder=4)[0]
+        self.ax.axhline(0, color="0.8", lw=0.8, zorder=0)
+        if ylim is not None:
+            self.ax.set_ylim(*ylim)
+        self.ax.set_xlabel("x")
+        legend = self.ax.legend(
+            [Line2D([], [], color="black", lw=2), Line2D([], [], color="0.4", ls="--"),
+             Line2D([], [], color="tab:red", marker="o", ls="")],
+            ["network f", "sub-network contributions", "data"], fontsize=7, loc="upper left")
+        return [points, legend]
+
+    def _fix_plane_view(self, x: np.ndarray, y: np.ndarray) -> list:
+        """2-D: the points ``x (n, 2)`` colored by ``y (n,)``, the sign image and the (empty)
+        boundary lines that :meth:`update` fills, and the legend; returns them."""
+        from matplotlib.collections import LineCollection
+        from matplotlib.colors import ListedColormap
+        from matplotlib.lines import Line2D
+
+        points = self.ax.scatter(x[:, 0], x[:, 1], c=np.where(y > 0, "tab:red", "tab:blue"), edgecolors="black",
+                                 s=30, zorder=4)
+        extent = (self.grid[0][0], self.grid[0][-1], self.grid[1][0], self.grid[1][-1])
+        self._fill = self.ax.imshow(np.zeros((len(self.grid[1]), len(self.grid[0]))), extent=extent, origin="lower",
+                                    cmap=ListedColormap(["#c6dbef", "#fdd0a2"]), vmin=-1, vmax=1, alpha=0.8,
+                                    interpolation="nearest", aspect="auto", zorder=1)
+        self._boundaries = self.ax.add_collection(LineCollection([], zorder=3))
+        self.ax.set_xlim(extent[0], extent[1])
+        self.ax.set_ylim(extent[2], extent[3])
+        legend = self.ax.legend(
+            [Line2D([], [], color="black", lw=2), Line2D([], [], color="0.4", ls="--")],
+            ["decision boundary f = 0", "sub-network active regions"], fontsize=7, loc="upper left")
+        return [points, self._fill, self._boundaries, legend]
+
+    def _fix_bars(self, max_norm: float) -> None:
+        """The axes of the norm bars: up to ``max_norm``, one numbered slot per sub-network."""
         self.bars.set_ylim(0, 1.05 * max_norm if max_norm > 0 else 1.0)
         self.bars.set_xlim(-0.6, self.max_subnets - 0.4)
         ticks = bar_ticks(self.max_subnets)
         self.bars.set_xticks(ticks, [str(k + 1) for k in ticks], fontsize=7)
         self.bars.set_xlabel("sub-network")
         self.bars.set_title("sub-network norm", fontsize=9)
-        self.title = self.ax.text(0.5, 1.03, "", transform=self.ax.transAxes, ha="center", va="bottom",
-                                  fontsize=10)
-        self._fixed.append(self.title)
-        for artist in self._fixed:  # drawn over the dynamic artists in z-order, not in the background
-            artist.set_animated(True)
 
     def _color(self, k: int) -> Any:
         return self.colors[k % len(self.colors)]
@@ -202,6 +210,29 @@ class PathFigure:
         artist.set_animated(True)
         self._artists.append(artist)
 
+    def _draw_curves(self, C: np.ndarray) -> None:
+        """1-D: each sub-network's contribution ``C (m, K)`` (colored, dashed) and their sum ``f`` (black)."""
+        for k in range(C.shape[-1]):
+            self._add(self.ax.plot(self.grid[0], C[:, k], "--", color=self._color(k), lw=1.2)[0])
+        self._add(self.ax.plot(self.grid[0], C.sum(axis=1), color="black", lw=2)[0])
+
+    def _draw_regions(self, C: np.ndarray, regions: np.ndarray | None) -> None:
+        """2-D: the sign of ``f = C.sum(-1)`` for ``C (b, a, K)``, the line ``f = 0`` (black) and the zero
+        line of each field ``regions[..., k]`` (colored, dashed; default ``|C| > 0``, shifted by 1/2)."""
+        F = C.sum(axis=-1)
+        self._fill.set_data(np.where(F > 0, 1.0, -1.0))
+        R = (np.abs(C) > 0).astype(float) - 0.5 if regions is None else np.asarray(regions, dtype=np.float64)
+        fields = [(F, "black", 2.0, "-")] + [(R[..., k], self._color(k), 1.2, "--") for k in range(C.shape[-1])]
+        segments, colors, widths, styles = [], [], [], []
+        for values, color, width, style in fields:
+            lines = self._level_lines(values, 0.0)
+            segments += lines
+            colors += [color] * len(lines)
+            widths += [width] * len(lines)
+            styles += [style] * len(lines)
+        self._boundaries.set_segments(segments)
+        self._boundaries.set(colors=colors or ["black"], linewidths=widths or [1.0], linestyles=styles or ["-"])
+
     def update(self, contributions: Any, norms: Any, title: str = "", regions: Any = None) -> Any:
         """Draw one path point: ``contributions`` ``(m, K)`` (1-D) or ``(b, a, K)`` (2-D) on the grid,
         sub-network norms ``(K,)``; in 2-D, ``regions (b, a, K)`` are fields positive exactly where
@@ -211,28 +242,11 @@ class PathFigure:
             artist.remove()
         self._artists = []
         C = np.asarray(contributions, dtype=np.float64)
-        K = C.shape[-1]
         if self.dim == 1:
-            for k in range(K):
-                self._add(self.ax.plot(self.grid[0], C[:, k], "--", color=self._color(k), lw=1.2)[0])
-            self._add(self.ax.plot(self.grid[0], C.sum(axis=1), color="black", lw=2)[0])
+            self._draw_curves(C)
         else:
-            F = C.sum(axis=-1)
-            self._fill.set_data(np.where(F > 0, 1.0, -1.0))
-            segments, colors, widths, styles = [], [], [], []
-            R, level = (np.abs(C) > 0).astype(float) - 0.5, 0.0
-            if regions is not None:
-                R = np.asarray(regions, dtype=np.float64)
-            fields = [(F, 0.0, "black", 2.0, "-")] + [(R[..., k], level, self._color(k), 1.2, "--") for k in range(K)]
-            for values, level, color, width, style in fields:
-                lines = self._level_lines(values, level)
-                segments += lines
-                colors += [color] * len(lines)
-                widths += [width] * len(lines)
-                styles += [style] * len(lines)
-            self._boundaries.set_segments(segments)
-            self._boundaries.set(colors=colors or ["black"], linewidths=widths or [1.0], linestyles=styles or ["-"])
-        for k, patch in enumerate(self.bars.bar(np.arange(K), np.asarray(norms, dtype=np.float64)).patches):
+            self._draw_regions(C, regions)
+        for k, patch in enumerate(self.bars.bar(np.arange(C.shape[-1]), np.asarray(norms, dtype=np.float64)).patches):
             patch.set_facecolor(self._color(k))
             self._add(patch)
         self.title.set_text(title)
@@ -256,25 +270,6 @@ class PathFigure:
         Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()).save(
             buffer, format="png", compress_level=1)
         return buffer.getvalue()
-
-
-def path_function_figure(x_grid: Any, contributions: Any, x: Any, y: Any, norms: Any, *, title: str = "",
-                         ylim: tuple[float, float] | None = None) -> Any:
-    """1-D data: the network ``f`` (black), each sub-network's contribution ``(m, K)`` on the grid
-    ``x_grid (m,)`` (colored, dashed), the data ``(x, y)``; right, the sub-networks' norms ``(K,)``."""
-    norms = np.asarray(norms, dtype=np.float64)
-    fig = PathFigure(1, (x_grid,), x, y, max_norm=float(norms.max(initial=0.0)), ylim=ylim, max_subnets=norms.size)
-    return fig.update(np.asarray(contributions, dtype=np.float64).reshape(len(x_grid), -1), norms, title)
-
-
-def path_boundary_figure(gx: Any, gy: Any, contributions: Any, X2: Any, y: Any, norms: Any, *,
-                         title: str = "", regions: Any = None) -> Any:
-    """2-D data: sign of ``f`` on the grid, the decision boundary ``f = 0`` (black), the boundary of
-    each sub-network's active region (``contributions (len(gy), len(gx), K)``, colored; ``regions``
-    as in :meth:`PathFigure.update`), the points ``X2 (n, 2)`` by label ``y``; right, the norms ``(K,)``."""
-    norms = np.asarray(norms, dtype=np.float64)
-    fig = PathFigure(2, (gx, gy), X2, y, max_norm=float(norms.max(initial=0.0)), max_subnets=norms.size)
-    return fig.update(contributions, norms, title, regions=regions)
 
 
 def bar_ticks(count: int, most: int = 6) -> np.ndarray:
@@ -309,7 +304,7 @@ def rank_figure(ranks: Any, num_groups: Any, seconds: Any, ratios: Any, bound_fa
     """The approximation of docs/mathematics.md §6 against the rank ``r``: groups of ``X_hat`` (and of ``X``),
     solve time (and the exact program's), ``p_hat / p*`` with the bound ``(1 + gamma)^2`` (log axes)."""
     ranks = np.asarray(ranks)
-    fig, axes = _figure(10.5, 3.2, 3)
+    fig, axes = new_figure(10.5, 3.2, 3)
     ax = axes[0]
     ax.plot(ranks, num_groups, "o-", label="groups of X_hat (rank r)")
     if exact_groups is not None:
@@ -341,7 +336,7 @@ def tightness_figure(x: Any, ratios: Any, bound_factors: Any, *, xlabel: str = "
     log-log: how far below the a-priori bound the approximation lands."""
     order = np.argsort(np.asarray(x, dtype=np.float64))
     x = np.asarray(x, dtype=np.float64)[order]
-    fig, ax = _figure(6.0, 3.4)
+    fig, ax = new_figure(6.0, 3.4)
     _plot_excess(ax, x, np.asarray(ratios, dtype=np.float64)[order], "measured p_hat / p* - 1")
     ax.plot(x, np.maximum(np.asarray(bound_factors, dtype=np.float64)[order] - 1.0, EXCESS_FLOOR), "s--",
             color="tab:red", label="bound (1 + γ)² - 1")
@@ -353,10 +348,11 @@ def tightness_figure(x: Any, ratios: Any, bound_factors: Any, *, xlabel: str = "
     return fig
 
 
-def growth_figure(ns: Any, counts: dict[str, Any], *, title: str = "") -> Any:
-    """Log-log plot of group counts against ``n``, one line per label in ``counts`` (label -> ``(len(ns),)``):
-    straight lines are polynomials in ``n``; their slopes grow with ``r`` and ``m1``."""
-    fig, ax = _figure(6.5, 3.6)
+def group_count_figure(ns: Any, counts: dict[str, Any], *, title: str = "") -> Any:
+    """Log-log plot of group counts against the number of points ``ns (N,)``, one line per label in
+    ``counts`` (label -> ``(N,)``): straight lines are polynomials in ``n``; their slopes grow with
+    ``r`` and ``m1``."""
+    fig, ax = new_figure(6.5, 3.6)
     for label, values in counts.items():
         ax.plot(ns, values, "o-", ms=3, label=label)
     ax.set_xscale("log")
@@ -369,7 +365,6 @@ def growth_figure(ns: Any, counts: dict[str, Any], *, title: str = "") -> Any:
 
 
 __all__ = [
-    "group_norms_stem", "path_heatmap", "subnetworks_figure", "PathFigure", "path_function_figure",
-    "path_boundary_figure",
-    "rank_figure", "tightness_figure", "growth_figure", "subnet_colors", "LOG_FLOOR",
+    "group_norms_stem", "path_heatmap", "subnetworks_figure", "PathFigure",
+    "rank_figure", "tightness_figure", "group_count_figure", "subnet_colors", "LOG_FLOOR",
 ]
