@@ -18,7 +18,7 @@ ways:
   diabetes rows with 500 gates, 2 shared cores), so it is stopped after ``--pyscnn-cap`` seconds
   (default 60; 20 with ``--quick``) with its current iterate, through its own outer termination
   test; such times are marked ``*`` in the table.
-* **route**: ``pathconvex_lab.convex.solve_route`` with its defaults: the upper bound (attained by
+* **route**: ``pathconvex_lab.experiments.solve_route`` with its defaults: the upper bound (attained by
   its network), the proved lower bound, the relative gap, whether it is certified, which route ran,
   and its wall time.
 
@@ -169,7 +169,7 @@ def run_pyscnn(X: np.ndarray, y: np.ndarray, beta: float, gates: int, cap: float
 
 def run_route(X: np.ndarray, y: np.ndarray, beta: float, layers: int, m1: int, time_limit: float | None) -> dict[str, Any]:
     """The kit's default route."""
-    from pathconvex_lab.convex import solve_route
+    from pathconvex_lab.experiments import solve_route
 
     kw: dict[str, Any] = {} if time_limit is None else {"time_limit": time_limit}
     t0 = time.perf_counter()

@@ -21,7 +21,7 @@ from .errors import (  # noqa: E402
     SolverFallbackWarning,
 )
 
-_SUBMODULES = ("arrangements", "convex", "data", "nets", "train", "viz", "widgets", "grading", "doctor")
+_SUBMODULES = ("arrangements", "convex", "data", "experiments", "nets", "train", "viz", "widgets", "grading", "doctor")
 
 
 def __getattr__(name: str) -> Any:

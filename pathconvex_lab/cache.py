@@ -1,5 +1,7 @@
-"""A small disk cache of numeric results: one ``.npz`` (arrays, ``allow_pickle=False``) plus one
-``.json`` (metadata) per entry, keyed by a hash of the inputs. Never pickle.
+"""The kit's one cache policy: entries keyed by a SHA-256 digest of their inputs (:func:`hash_inputs`),
+bounded in memory (:class:`MemoryCache`, least recently used out first) and, for results worth
+keeping between sessions, on disk: one ``.npz`` (arrays, ``allow_pickle=False``) plus one
+``.json`` (metadata) per entry. Never pickle.
 
 The folder is ``$PATHCONVEX_CACHE`` when set, else ``$XDG_CACHE_HOME/pathconvex_lab`` (default
 ``~/.cache/pathconvex_lab``). Everything in it can be recomputed: deleting it (or calling
@@ -23,8 +25,10 @@ import shutil
 import tempfile
 import time
 import zipfile
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import numpy as np
 
@@ -159,10 +163,56 @@ def load(kind: str, key: str) -> tuple[dict[str, np.ndarray], dict[str, Any]] | 
     return arrays, meta
 
 
+V = TypeVar("V")
+
+
+class MemoryCache(Generic[V]):
+    """Values by digest key (:func:`hash_inputs`), held in memory within a bound: at most
+    ``max_entries`` values and at most ``max_bytes`` bytes as measured by ``size`` (each ``None``:
+    no bound of that kind); the least recently used go first. Clearing it loses nothing but time."""
+
+    def __init__(self, *, max_entries: int | None = None, max_bytes: int | None = None,
+                 size: Callable[[V], int] = lambda value: 0):
+        if max_entries is None and max_bytes is None:
+            raise InputError("a MemoryCache needs max_entries or max_bytes: an unbounded cache is not allowed")
+        self.max_entries, self.max_bytes, self._size = max_entries, max_bytes, size
+        self._values: OrderedDict[str, V] = OrderedDict()
+        self._bytes = 0
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held, as measured by ``size``."""
+        return self._bytes
+
+    def get(self, key: str) -> V | None:
+        """The value stored under ``key`` (now the most recently used), or None."""
+        value = self._values.get(key)
+        if value is not None:
+            self._values.move_to_end(key)
+        return value
+
+    def put(self, key: str, value: V) -> None:
+        """Store ``value`` under ``key``, then drop the least recently used values beyond the bounds."""
+        previous = self._values.pop(key, None)
+        self._bytes += self._size(value) - (0 if previous is None else self._size(previous))
+        self._values[key] = value
+        while self._values and ((self.max_entries is not None and len(self._values) > self.max_entries)
+                                or (self.max_bytes is not None and self._bytes > self.max_bytes)):
+            self._bytes -= self._size(self._values.popitem(last=False)[1])
+
+    def clear(self) -> None:
+        """Forget every value."""
+        self._values.clear()
+        self._bytes = 0
+
+
 def clear(kind: str | None = None) -> None:
     """Delete the cache folder of ``kind`` (or the whole cache). Safe: entries are recomputed on demand."""
     target = cache_dir() if kind is None else _paths(kind, "x")[0].parent
     shutil.rmtree(target, ignore_errors=True)
 
 
-__all__ = ["cache_dir", "hash_inputs", "save", "load", "clear", "ENV_VAR", "CHECKSUM_KEY"]
+__all__ = ["cache_dir", "hash_inputs", "save", "load", "clear", "MemoryCache", "ENV_VAR", "CHECKSUM_KEY"]

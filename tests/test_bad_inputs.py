@@ -12,7 +12,8 @@ import pytest
 
 from pathconvex_lab import arrangements as ar
 from pathconvex_lab import cache, cli, data, grading
-from pathconvex_lab.convex import certificate, regularization_path, solve_route, solve_two_layer
+from pathconvex_lab.convex import certificate, regularization_path, solve_two_layer
+from pathconvex_lab.experiments import solve_route
 from pathconvex_lab.convex.certificate import support_function
 from pathconvex_lab.errors import PathconvexError
 from pathconvex_lab.nets import ParallelReLUNet, path_norm

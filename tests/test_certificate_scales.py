@@ -15,10 +15,10 @@ import pytest
 from pathconvex_lab import arrangements as ar
 from pathconvex_lab import data
 from pathconvex_lab.convex import route as route_module
-from pathconvex_lab.convex import solve_route
 from pathconvex_lab.convex.certificate import certify_outputs, cone_matrices, projection_support, support_function
 from pathconvex_lab.convex.program import group_adjoint
 from pathconvex_lab.errors import InconsistentBoundWarning
+from pathconvex_lab.experiments import solve_route
 from pathconvex_lab.nets import network_objective
 
 

@@ -12,6 +12,12 @@ from pathconvex_lab import cache, data
 from pathconvex_lab.cli import main
 from pathconvex_lab.convex import compute_beta_max, low_rank_approximation
 from pathconvex_lab.data import save_csv
+from reference_values import (
+    DS1_THREE_LAYER_M1_2_OPTIMA,
+    DS1_TWO_LAYER_OPTIMUM,
+    DS4_8_RANK_2_OBJECTIVE,
+    DS4_8_TWO_LAYER_OPTIMUM,
+)
 
 PATH_KEYS = {"betas", "objectives", "subnetworks", "beta_max", "lower_bounds", "certified"}
 
@@ -19,15 +25,6 @@ PATH_KEYS = {"betas", "objectives", "subnetworks", "beta_max", "lower_bounds", "
 @pytest.fixture(autouse=True)
 def private_cache(tmp_path, monkeypatch):
     monkeypatch.setenv(cache.ENV_VAR, str(tmp_path / "cache"))
-
-
-@pytest.fixture(scope="module")
-def ds1_csv(tmp_path_factory):
-    """DS1 without its bias column (the CLI appends it)."""
-    path = tmp_path_factory.mktemp("data") / "ds1.csv"
-    x = np.array([-1.0, -0.6, -0.2, 0.2, 0.6, 1.0])
-    save_csv(path, x[:, None], np.array([0.5, -0.3, 0.8, -0.6, 0.2, 0.9]))
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +51,8 @@ def test_path_three_layers_in_given_order(capsys, ds1_csv):
     out = run_json(capsys, "path", ds1_csv, "--layers", "3", "--m1", "2", "--betas", "0.1,0.02,3,0.05")
     assert PATH_KEYS <= out.keys()
     assert out["betas"] == [0.1, 0.02, 3.0, 0.05]
-    np.testing.assert_allclose(out["objectives"], [0.61719309, 0.17777029, 1.095, 0.39279719], rtol=1e-5)
+    p3 = DS1_THREE_LAYER_M1_2_OPTIMA
+    np.testing.assert_allclose(out["objectives"], [p3[0.1], p3[0.02], 1.095, p3[0.05]], rtol=1e-5)
     X, y = data.ds1()
     assert out["beta_max"] == pytest.approx(compute_beta_max(X, y, 3, 2), rel=1e-7)
     assert out["subnetworks"][2] == 0 and all(1 <= k <= 7 for k in out["subnetworks"][:2] + out["subnetworks"][3:])
@@ -68,7 +66,7 @@ def test_path_two_layers_no_bias(capsys, tmp_path):
     csv = tmp_path / "with_bias.csv"
     save_csv(csv, X, y)  # the bias column is in the file
     out = run_json(capsys, "path", csv, "--no-bias", "--betas", "0.1", "--no-cache")
-    assert out["objectives"][0] == pytest.approx(0.71447173, rel=1e-5) and out["d"] == 2
+    assert out["objectives"][0] == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=1e-5) and out["d"] == 2
     assert out["cached"] is False
 
 
@@ -76,14 +74,14 @@ def test_solve_rank_adds_bound_factor(capsys, ds4_csv):
     out = run_json(capsys, "solve", ds4_csv, "--beta", "0.05", "--rank", "2")
     X, y = data.ds4(8)
     approx = low_rank_approximation(X, y, 0.05, 2)
-    assert out["network_objective"] == pytest.approx(0.29034727, rel=1e-5)
+    assert out["network_objective"] == pytest.approx(DS4_8_RANK_2_OBJECTIVE, rel=1e-5)
     assert out["network_objective"] == pytest.approx(approx.objective, rel=1e-9)
     assert out["objective"] == pytest.approx(out["network_objective"], rel=1e-6)
     assert out["bound_factor"] == pytest.approx(approx.bound_factor) and out["bound_factor"] == pytest.approx(58.17, rel=1e-3)
     assert out["groups"] == 15 and out["groups_exact"] == 57 and out["rank"] == 2
-    assert out["lower_bound"] <= 0.28611188 + 1e-7 and out["certified"] is False
+    assert out["lower_bound"] <= DS4_8_TWO_LAYER_OPTIMUM + 1e-7 and out["certified"] is False
     plain = run_json(capsys, "solve", ds4_csv, "--beta", "0.05")
-    assert "bound_factor" not in plain and plain["objective"] == pytest.approx(0.28611188, rel=1e-5)
+    assert "bound_factor" not in plain and plain["objective"] == pytest.approx(DS4_8_TWO_LAYER_OPTIMUM, rel=1e-5)
 
 
 @pytest.mark.parametrize("command, args, match", [

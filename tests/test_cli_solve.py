@@ -11,18 +11,10 @@ import pytest
 
 from pathconvex_lab.cli import main
 from pathconvex_lab.data import save_csv
+from reference_values import DS1_THREE_LAYER_M1_2_OPTIMUM, DS1_TWO_LAYER_OPTIMUM
 
 KEYS = {"objective", "network_objective", "subnetworks", "lower_bound", "certified", "groups", "seconds",
         "upper_bound", "relative_gap", "route", "status"}
-
-
-@pytest.fixture(scope="module")
-def ds1_csv(tmp_path_factory):
-    """DS1 without its bias column (the CLI appends it)."""
-    path = tmp_path_factory.mktemp("data") / "ds1.csv"
-    x = np.array([-1.0, -0.6, -0.2, 0.2, 0.6, 1.0])
-    save_csv(path, x[:, None], np.array([0.5, -0.3, 0.8, -0.6, 0.2, 0.9]))
-    return path
 
 
 def run_json(capsys, *args: str) -> dict:
@@ -42,7 +34,7 @@ def run_error(capsys, *args: str) -> str:
 def test_two_layer(capsys, ds1_csv):
     out = run_json(capsys, ds1_csv, "--layers", "2", "--beta", "0.1")
     assert KEYS <= out.keys()
-    assert out["objective"] == pytest.approx(0.71447173, rel=1e-5)
+    assert out["objective"] == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=1e-5)
     assert out["network_objective"] == pytest.approx(out["objective"], rel=1e-6)
     assert out["certified"] is True and out["groups"] == 11
     assert out["lower_bound"] <= out["objective"] + 1e-9
@@ -51,7 +43,7 @@ def test_two_layer(capsys, ds1_csv):
 
 def test_three_layer_exact_and_sampled(capsys, ds1_csv):
     out = run_json(capsys, ds1_csv, "--layers", "3", "--m1", "2", "--beta", "0.1")
-    assert out["objective"] == pytest.approx(0.61719309, rel=1e-5)
+    assert out["objective"] == pytest.approx(DS1_THREE_LAYER_M1_2_OPTIMUM, rel=1e-5)
     assert out["network_objective"] == pytest.approx(out["objective"], rel=1e-6)
     assert out["certified"] is True and out["groups"] == 409 and out["subnetworks"] <= 7
     sampled = run_json(capsys, ds1_csv, "--layers", "3", "--beta", "0.1", "--groups", "50", "--seed", "2")
@@ -61,7 +53,7 @@ def test_three_layer_exact_and_sampled(capsys, ds1_csv):
 
 def test_no_bias_changes_the_data(capsys, ds1_csv):
     out = run_json(capsys, ds1_csv, "--beta", "0.1", "--no-bias")
-    assert out["d"] == 1 and out["objective"] > 0.71447173
+    assert out["d"] == 1 and out["objective"] > DS1_TWO_LAYER_OPTIMUM
 
 
 def test_text_output_in_a_subprocess(ds1_csv):

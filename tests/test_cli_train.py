@@ -13,17 +13,12 @@ import torch
 from pathconvex_lab.cli import main
 from pathconvex_lab.data import ds1, save_csv
 from pathconvex_lab.nets import ParallelReLUNet, network_objective
+from reference_values import DS1_THREE_LAYER_M1_2_OPTIMUM
 
-P3_STAR_M2 = 0.61719309  # docs/mathematics.md §8: DS1, m1 = 2, beta = 0.1
 KEYS = {"objective", "initial_objective", "path_norm", "accuracy", "device", "seconds", "history"}
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def run_json(capsys, *args: str) -> dict:
@@ -47,7 +42,7 @@ def test_ds1_three_layer_json(capsys, tmp_path):
                    "--device", "cpu", "--save", str(saved))
     assert KEYS <= out.keys()
     assert out["widths"] == [2, 2, 1] and out["device"] == "cpu" and out["accuracy"] is None
-    assert P3_STAR_M2 - 1e-6 <= out["objective"] < out["initial_objective"]
+    assert DS1_THREE_LAYER_M1_2_OPTIMUM - 1e-6 <= out["objective"] < out["initial_objective"]
     assert len(out["history"]["objective"]) == len(out["history"]["step"]) == 31
     # the saved network reproduces the printed objective and path norm
     net = ParallelReLUNet.load(saved)

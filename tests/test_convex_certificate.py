@@ -23,9 +23,15 @@ from pathconvex_lab.data import ds1, ds2
 from pathconvex_lab.errors import InputError
 from pathconvex_lab.nets import ParallelReLUNet, network_objective
 from pathconvex_lab.train import train
+from reference_values import (
+    DS1_THREE_LAYER_M1_2_OPTIMUM,
+    DS1_THREE_LAYER_M1_3_OPTIMUM,
+    DS1_TWO_LAYER_OPTIMUM,
+    DS2_THREE_LAYER_M1_2_OPTIMUM,
+)
 
 BETA = 0.1
-P_STAR = 0.61719309  # DS1, m1 = 2, beta = 0.1 (docs/mathematics.md §8)
+P_STAR = DS1_THREE_LAYER_M1_2_OPTIMUM  # DS1, m1 = 2, beta = BETA
 
 
 @pytest.fixture(scope="module")
@@ -148,7 +154,7 @@ def test_networks_never_beat_the_optimum_and_certificates_bracket_it(optimum, gr
 def test_random_networks_stay_above_the_convex_optimum(seed, K, scale, m1):
     """Random weights, also after the best rescaling of the output, never beat p_cvx (docs/mathematics.md §8)."""
     X, y = ds1()
-    reference = {1: 0.71447173, 2: 0.61719309, 3: 0.53450033}[m1]
+    reference = {1: DS1_TWO_LAYER_OPTIMUM, 2: DS1_THREE_LAYER_M1_2_OPTIMUM, 3: DS1_THREE_LAYER_M1_3_OPTIMUM}[m1]
     nets = [ParallelReLUNet((2, m1, 1), K, seed=seed, init_scale=scale)]
     if m1 == 1:
         nets.append(ParallelReLUNet((2, 1), K, seed=seed, init_scale=scale))
@@ -221,10 +227,10 @@ def test_certify_and_grow_sampled_pool_is_not_a_proof():
 
 @pytest.mark.slow
 def test_certify_and_grow_reaches_ds2_optimum_with_few_groups():
-    """Done-when of issue 4: DS2, m1 = 2, beta = 0.05 to p* = 0.59234023 with far fewer than 16,160 groups."""
+    """DS2, m1 = 2, beta = 0.05: certified p3* of docs/mathematics.md §8 with far fewer than its 16,160 groups."""
     X, y = ds2()
     result, history = certify_and_grow(X, y, 0.05, 2, initial=100, add_per_round=100, progress=False)
     assert history.pool_size == 16160 and history.certified
-    assert result.objective == pytest.approx(0.59234023, rel=1e-5)
+    assert result.objective == pytest.approx(DS2_THREE_LAYER_M1_2_OPTIMUM, rel=1e-5)
     assert result.num_groups < 1000
     print(f"DS2 certify-and-grow: {result.num_groups} of 16160 groups, {len(history.rounds)} rounds")

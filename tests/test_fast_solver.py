@@ -8,8 +8,6 @@ numpy recomputation of objective and constraints from the returned blocks.
 
 from __future__ import annotations
 
-import math
-
 import cvxpy as cp
 import numpy as np
 import pytest
@@ -17,18 +15,6 @@ import scipy.sparse as sp
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from pathconvex_lab import arrangements
-from pathconvex_lab.convex.fast import api, cones, facets, ipm, kernels, newton, step
-from pathconvex_lab.convex.fast import settings as tuning
-from pathconvex_lab.convex.fast import solve_group_program_fast
-from pathconvex_lab.convex.fast.certify import sharpen_multipliers
-from pathconvex_lab.convex.fast.maps import build_maps
-from pathconvex_lab.convex.fast.state import initial_state
-from pathconvex_lab.convex.program import BackendResult, IterationRecord
-from pathconvex_lab.data import ds1, ds2, ds3, ds4
-from pathconvex_lab.errors import InputError, ProblemTooLargeError, SolverError
-from pathconvex_lab.nets import resolve_device
 from reference_values import (
     DATA_SETS,
     DS1_THREE_LAYER_M1_2_OPTIMA,
@@ -40,6 +26,26 @@ from reference_values import (
     DS3_8_TWO_LAYER_OPTIMUM,
     TWO_LAYER_OPTIMA,
 )
+
+from pathconvex_lab import arrangements
+from pathconvex_lab.convex.fast import (
+    api,
+    cones,
+    facets,
+    ipm,
+    kernels,
+    newton,
+    solve_group_program_fast,
+    step,
+)
+from pathconvex_lab.convex.fast import settings as tuning
+from pathconvex_lab.convex.fast.certify import sharpen_multipliers
+from pathconvex_lab.convex.fast.maps import build_maps
+from pathconvex_lab.convex.fast.state import initial_state
+from pathconvex_lab.convex.program import BackendResult, IterationRecord
+from pathconvex_lab.data import ds1, ds2, ds3
+from pathconvex_lab.errors import InputError, ProblemTooLargeError, SolverError
+from pathconvex_lab.nets import resolve_device
 
 RTOL = 1e-6
 
@@ -423,16 +429,6 @@ def test_a_facet_left_out_by_mistake_is_caught_by_the_check_on_every_row(monkeyp
     assert restarts == 2  # the relaxed solve, then the solve with every row
     objective, violation = numpy_objective_and_violation(X, y, 0.05, g.D1, g.sigma, g.D2, out.V)
     assert violation <= 1e-6
-
-
-def test_the_facet_cache_keeps_the_most_recently_used_sets_within_its_bound() -> None:
-    cache = facets.FacetCache(max_bytes=30)
-    for key in "abc":
-        cache.put(key, np.zeros(10, bool))
-    assert cache.get("a") is not None  # now the most recently used
-    cache.put("d", np.ones(10, bool))  # 40 bytes: the least recently used set ("b") goes
-    assert cache.get("b") is None and len(cache) == 3
-    assert all(cache.get(key) is not None for key in "acd") and cache.get("d").all()
 
 
 def spiral_data() -> tuple[np.ndarray, np.ndarray]:

@@ -14,14 +14,10 @@ from hypothesis import strategies as st
 from pathconvex_lab.data import ds1
 from pathconvex_lab.errors import InputError
 from pathconvex_lab.nets import ParallelReLUNet, batched_matmul, batched_path_norms, network_objective, path_norm
+from reference_values import PATH_NORM_TEST_VECTOR_SQUARED
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny problems run several times faster on one thread when the 2 CI cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # docs/mathematics.md §4.2 test vector (last hidden width 3, output weights W3)
@@ -80,11 +76,12 @@ def make_net(shape) -> ParallelReLUNet:
 
 
 def test_math_test_vector():
-    assert path_norm([W1_T, W2_T, W3_T]) ** 2 == pytest.approx(71.5625, rel=1e-14)
-    assert brute_force_path_norm([W1_T, W2_T], W3_T, None) ** 2 == pytest.approx(71.5625, rel=1e-14)
+    assert path_norm([W1_T, W2_T, W3_T]) ** 2 == pytest.approx(PATH_NORM_TEST_VECTOR_SQUARED, rel=1e-14)
+    brute_force = brute_force_path_norm([W1_T, W2_T], W3_T, None)
+    assert brute_force ** 2 == pytest.approx(PATH_NORM_TEST_VECTOR_SQUARED, rel=1e-14)
     # same sub-network inside the module: W3 becomes a hidden layer (3, 1) followed by out = 1
     net = ParallelReLUNet.from_weights([W1_T[None], W2_T[None], W3_T[None, :, None]], np.array([1.0]))
-    assert net.path_norm().item() ** 2 == pytest.approx(71.5625, rel=1e-14)
+    assert net.path_norm().item() ** 2 == pytest.approx(PATH_NORM_TEST_VECTOR_SQUARED, rel=1e-14)
 
 
 @settings(max_examples=40, deadline=None)

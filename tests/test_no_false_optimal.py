@@ -16,7 +16,8 @@ import pytest
 
 from pathconvex_lab import data
 from pathconvex_lab.cli import main
-from pathconvex_lab.convex import certificate, certify_and_grow, regularization_path, solve_route, solve_two_layer
+from pathconvex_lab.convex import certificate, certify_and_grow, regularization_path, solve_two_layer
+from pathconvex_lab.experiments import solve_route
 from pathconvex_lab.convex.lowrank import low_rank_approximation
 from pathconvex_lab.data import save_csv
 

@@ -16,17 +16,17 @@ from pathconvex_lab import cache, data
 from pathconvex_lab.convex import (
     compute_beta_max,
     effective_count,
-    nonconvex_sparsity,
     regularization_path,
     solve_three_layer,
     solve_two_layer,
 )
 from pathconvex_lab.convex import path as cpath
 from pathconvex_lab.errors import InputError
+from pathconvex_lab.experiments import nonconvex_sparsity
 from pathconvex_lab.nets import network_objective
+from reference_values import DS1_THREE_LAYER_M1_2_OPTIMA
 
 DS1_BETAS = [0.02, 0.05, 0.1, 0.3, 1.0, 3.0]
-DS1_M1_2 = {0.02: 0.17777029, 0.05: 0.39279719, 0.1: 0.61719309}  # docs/mathematics.md §8
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +57,7 @@ def brute_force_beta_max(X: np.ndarray, y: np.ndarray, num: int = 400_000) -> fl
 
 
 def test_path_matches_math_values_and_is_certified(ds1_path):
-    for beta, expected in DS1_M1_2.items():
+    for beta, expected in DS1_THREE_LAYER_M1_2_OPTIMA.items():
         i = ds1_path.index(beta)
         assert ds1_path.betas[i] == beta
         assert ds1_path.objectives[i] == pytest.approx(expected, rel=1e-5)
@@ -242,7 +242,7 @@ def test_sampled_groups_are_not_a_proof():
     X, y = data.ds1()
     path = regularization_path(X, y, [0.1], layers=3, m1=2, groups=300, seed=1, cache=False)
     assert not path.exact_groups and not path.certified.any()
-    assert path.objectives[0] >= DS1_M1_2[0.1] * (1 - 1e-6)
+    assert path.objectives[0] >= DS1_THREE_LAYER_M1_2_OPTIMA[0.1] * (1 - 1e-6)
 
 
 def test_nonconvex_training_never_beats_the_path():

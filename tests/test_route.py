@@ -13,13 +13,20 @@ from hypothesis import strategies as st
 
 from pathconvex_lab import arrangements as arr
 from pathconvex_lab import data
-from pathconvex_lab.convex import solve_route, solve_three_layer, solve_two_layer
+from pathconvex_lab.convex import solve_three_layer, solve_two_layer
 from pathconvex_lab.convex.certificate import projection_support, support_function
 from pathconvex_lab.convex.pricing import pricing_bound, search_neurons, search_subnetworks, support_upper_bound
 from pathconvex_lab.convex.route import lower_bound_over_all_groups, relative_gap, status_words
 from pathconvex_lab.errors import InputError
+from pathconvex_lab.experiments import solve_route
 from pathconvex_lab.nets import ParallelReLUNet, network_objective
 from pathconvex_lab.train import train
+from reference_values import (
+    DS1_THREE_LAYER_M1_2_OPTIMA,
+    DS1_TWO_LAYER_OPTIMUM,
+    DS2_TWO_LAYER_OPTIMUM,
+    DS4_8_TWO_LAYER_OPTIMUM,
+)
 
 
 def exact_pricing(X: np.ndarray, w: np.ndarray) -> float:
@@ -118,8 +125,9 @@ def test_subnetwork_search_values_are_attained():
 
 
 @pytest.mark.parametrize("case, layers, m1, beta, optimum", [
-    ("ds1", 2, 1, 0.1, 0.71447173), ("ds2", 2, 1, 0.05, 0.90740115), ("ds4", 2, 1, 0.05, 0.28611188),
-    ("ds1", 3, 2, 0.1, 0.61719309), ("ds1", 3, 2, 0.05, 0.39279719),
+    ("ds1", 2, 1, 0.1, DS1_TWO_LAYER_OPTIMUM), ("ds2", 2, 1, 0.05, DS2_TWO_LAYER_OPTIMUM),
+    ("ds4", 2, 1, 0.05, DS4_8_TWO_LAYER_OPTIMUM),
+    ("ds1", 3, 2, 0.1, DS1_THREE_LAYER_M1_2_OPTIMA[0.1]), ("ds1", 3, 2, 0.05, DS1_THREE_LAYER_M1_2_OPTIMA[0.05]),
 ])
 def test_lower_bound_is_never_above_the_exact_optimum_nor_any_network(case, layers, m1, beta, optimum):
     X, y = data.load(case)
@@ -179,7 +187,7 @@ def test_ctrl_c_in_the_first_convex_solve_returns_the_best_trained_start(monkeyp
     assert route.upper_bound == pytest.approx(min(route.start_objectives), rel=1e-12)
     assert network_objective(route.network(), X, y, 0.05) == pytest.approx(route.upper_bound, rel=1e-9)
     assert route.lower_bound is None or route.lower_bound <= route.upper_bound
-    monkeypatch.setattr("pathconvex_lab.convex.solve_route", lambda *a, **k: route)
+    monkeypatch.setattr("pathconvex_lab.experiments.solve_route", lambda *a, **k: route)
     code = cli.main(["solve", "diabetes", "--beta", "0.05", "--json"])
     out = json.loads(capsys.readouterr().out)
     assert code == 130 and out["stopped"] == "interrupted" and out["groups"] == 0
@@ -190,8 +198,8 @@ def test_exact_route_on_small_data_is_certified():
     X, y = data.ds1()
     route = solve_route(X, y, 0.1, progress=False)
     assert route.route.startswith("exact") and route.certified and route.status == "certified optimal"
-    assert route.upper_bound == pytest.approx(0.71447173, rel=1e-6)
-    assert route.lower_bound <= 0.71447173 * (1 + 1e-7) and route.relative_gap <= 1e-6
+    assert route.upper_bound == pytest.approx(DS1_TWO_LAYER_OPTIMUM, rel=1e-6)
+    assert route.lower_bound <= DS1_TWO_LAYER_OPTIMUM * (1 + 1e-7) and route.relative_gap <= 1e-6
     assert route.network().num_subnets <= X.shape[0] + 1
 
 

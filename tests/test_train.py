@@ -13,19 +13,13 @@ from pathconvex_lab.data import ds1, moons
 from pathconvex_lab.errors import InputError
 from pathconvex_lab.nets import ParallelReLUNet, network_objective
 from pathconvex_lab.train import TrainResult, depth_beta_grid, resolve_device, train, train_restarts
+from reference_values import DS1_THREE_LAYER_M1_2_OPTIMUM, DS1_TWO_LAYER_OPTIMUM
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_torch_thread():
-    """Tiny problems run several times faster on one thread when the 2 CI cores are shared."""
-    previous = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(previous)
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 X1, Y1 = ds1()
-P2_STAR = 0.71447173  # docs/mathematics.md §8: two-layer optimum, DS1, beta = 0.1
-P3_STAR_M2 = 0.61719309  # docs/mathematics.md §8: three-layer optimum, DS1, m1 = 2, beta = 0.1
 
 
 def quiet(**kw):
@@ -61,8 +55,8 @@ def test_trained_three_layer_net_never_beats_convex_optimum():
     results = train_restarts(lambda s: ParallelReLUNet((2, 2, 1), 20, seed=s), X1, Y1, 0.1, restarts=3,
                              steps=1500, **quiet(record_every=5))
     best = [r.best_objective for r in results]
-    assert min(best) >= P3_STAR_M2 - 1e-6
-    assert min(best) <= 1.1 * P3_STAR_M2
+    assert min(best) >= DS1_THREE_LAYER_M1_2_OPTIMUM - 1e-6
+    assert min(best) <= 1.1 * DS1_THREE_LAYER_M1_2_OPTIMUM
     assert len({round(b, 8) for b in best}) == 3  # different seeds, different runs
 
 
@@ -71,7 +65,7 @@ def test_trained_two_layer_net_never_beats_convex_optimum(regularizer):
     """Two-layer nets: weight decay and path norm have the same optimum p2* (docs/mathematics.md §2)."""
     result = train(ParallelReLUNet((2, 1), 20, seed=0), X1, Y1, 0.1, steps=800, regularizer=regularizer,
                    **quiet(record_every=5))
-    assert P2_STAR - 1e-6 <= result.best_objective <= 1.1 * P2_STAR
+    assert DS1_TWO_LAYER_OPTIMUM - 1e-6 <= result.best_objective <= 1.1 * DS1_TWO_LAYER_OPTIMUM
 
 
 def test_callback_stop_keeps_best_weights():
@@ -180,7 +174,7 @@ def test_prox_zeroes_whole_subnetworks_and_respects_bound():
     pruned = result.net.prune()
     assert pruned.num_subnets == int((out != 0).sum())
     np.testing.assert_allclose(pruned.predict(X1), result.net.predict(X1), rtol=1e-13, atol=1e-14)
-    assert P3_STAR_M2 - 1e-6 <= result.best_objective <= 1.15 * P3_STAR_M2
+    assert DS1_THREE_LAYER_M1_2_OPTIMUM - 1e-6 <= result.best_objective <= 1.15 * DS1_THREE_LAYER_M1_2_OPTIMUM
 
 
 def test_train_restarts_stops_remaining_runs():
@@ -222,7 +216,8 @@ def test_trains_on_cuda_like_cpu():
     assert network_objective(gpu.net, X1, Y1, 0.1) == pytest.approx(gpu.best_objective, rel=1e-12)
 
 
-def test_depth_beta_grid_matches_direct_training_and_caches():
+def test_depth_beta_grid_matches_direct_training_and_caches(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATHCONVEX_CACHE", str(tmp_path))
     X, y = moons(40, seed=3)
     Xb = np.hstack([X, np.ones((40, 1))])
     Xt, yt = moons(30, seed=4)
@@ -235,9 +230,42 @@ def test_depth_beta_grid_matches_direct_training_and_caches():
     assert grid.objective[1, 1] == pytest.approx(direct.best_objective, rel=1e-12)
     acc = float(np.mean(np.where(direct.net.predict(Xtb) >= 0, 1.0, -1.0) == yt))
     assert grid.test_accuracy[1, 1] == pytest.approx(acc)
-    assert depth_beta_grid(Xb, y, [2, 3], [0.01, 0.1], X_test=Xtb, y_test=yt, **kw) is grid
     with pytest.raises(InputError, match="labels"):
         depth_beta_grid(Xb, y * 2, [2], [0.1], X_test=Xtb, y_test=yt, **kw)
+    monkeypatch.setattr("pathconvex_lab.train.train", lambda *a, **k: pytest.fail("a cached grid was trained again"))
+    again = depth_beta_grid(Xb, y, [2, 3], [0.01, 0.1], X_test=Xtb, y_test=yt, **kw)
+    assert again.depths == grid.depths and again.betas == grid.betas and again.seconds == grid.seconds
+    for name in ("train_accuracy", "test_accuracy", "objective"):
+        assert np.array_equal(getattr(again, name), getattr(grid, name))
+
+
+def test_the_grid_cache_is_on_disk_keyed_by_a_digest_of_the_content(tmp_path, monkeypatch):
+    """One checksummed entry per distinct input, named by a SHA-256 digest (not Python's hash): the
+    same bytes in a new array hit, one changed label misses, a damaged entry misses and is rewritten."""
+    from pathconvex_lab import cache
+    from pathconvex_lab import train as train_module
+
+    monkeypatch.setenv("PATHCONVEX_CACHE", str(tmp_path))
+    X, y = moons(20, seed=1)
+    Xb = np.hstack([X, np.ones((20, 1))])
+    kw = dict(X_test=Xb, y_test=y, width=3, subnets=2, steps=5, seed=0, device="cpu", progress=False)
+    folder = tmp_path / train_module.GRID_CACHE_KIND
+    first = depth_beta_grid(Xb, y, [2], [0.1], **kw)
+    assert [p.suffix for p in sorted(folder.iterdir())] == [".json", ".npz"]
+    key = next(folder.glob("*.npz")).stem
+    assert len(key) == 32 and int(key, 16) >= 0
+    depth_beta_grid(Xb.copy(), y.copy(), [2], [0.1], **kw)
+    assert len(list(folder.glob("*.npz"))) == 1
+    flipped = y.copy()
+    flipped[0] = -flipped[0]
+    depth_beta_grid(Xb, flipped, [2], [0.1], **kw)
+    assert len(list(folder.glob("*.npz"))) == 2
+    (folder / f"{key}.npz").write_bytes(b"damaged")
+    assert cache.load(train_module.GRID_CACHE_KIND, key) is None
+    redone = depth_beta_grid(Xb, y, [2], [0.1], **kw)
+    assert np.array_equal(redone.objective, first.objective)
+    assert cache.load(train_module.GRID_CACHE_KIND, key) is not None
+    assert depth_beta_grid(Xb, y, [2], [0.1], **{**kw, "cache": False}).objective == pytest.approx(first.objective)
 
 
 def test_small_cpu_problems_train_on_one_thread_and_restore_the_setting():

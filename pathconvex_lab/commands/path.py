@@ -55,7 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _auto_groups(X, y, betas: list[float], layers: int, m1: int, seed: int, time_limit: float, solver: str) -> tuple:
     """``--groups auto``: ``"exact"`` where the complete group set is small, else the groups grown
     by the route at the smallest beta (where the most groups are active). Returns (groups, route)."""
-    from ..convex.route import EXACT_GROUPS, _exact_groups, solve_route
+    from ..convex.route import EXACT_GROUPS, _exact_groups
+    from ..experiments import solve_route
 
     if _exact_groups(X, m1, EXACT_GROUPS) is not None:
         return "exact", "exact groups"

@@ -81,8 +81,8 @@ def _summary(X, y, beta: float, m1: int, args: argparse.Namespace, start: float)
 
 
 def _run_route(args: argparse.Namespace, X, y, beta: float, m1: int, seed: int, time_limit: float, start: float) -> dict:
-    """``--groups auto``: the kit's route (:func:`~pathconvex_lab.convex.solve_route`)."""
-    from ..convex import solve_route
+    """``--groups auto``: the kit's route (:func:`~pathconvex_lab.experiments.solve_route`)."""
+    from ..experiments import solve_route
 
     route = solve_route(X, y, beta, layers=args.layers, m1=m1, time_limit=time_limit, seed=seed, solver=args.solver,
                         progress=not args.json and sys.stderr.isatty())

@@ -6,21 +6,24 @@ Main entry points:
 - :func:`solve_three_layer` -- three-layer path-regularized parallel network (§3.5);
 - :func:`certificate` -- dual certificate of global optimality for any network (§3.7);
 - :func:`certify_and_grow` -- column generation: few groups, priced by the certificate;
-- :func:`solve_route` -- the default route: the best network found and a bracket on the optimum.
+- :func:`regularization_path` -- the program along a grid of ``beta``, certified at every point;
+- :mod:`~pathconvex_lab.convex.route` -- the convex side of the default route (the route itself,
+  with its trained starts, is :func:`pathconvex_lab.experiments.solve_route`).
 
 Each solve returns a :class:`ConvexResult` with ``.network()``, ``.prune()``, ``.certificate()``.
 """
 
 from .certificate import Certificate, certificate, certify_outputs
 from .grow import GrowthHistory, certify_and_grow
+from .lowrank import LowRankResult, RankSweep, group_count_bound, low_rank_approximation, low_rank_sweep
+from .path import RegularizationPath, beta_grid, compute_beta_max, effective_count, regularization_path
 from .program import ProblemSize, estimate_size, solve_group_program
 from .results import ConvexResult, solve_groups
-from .route import RouteResult, RouteRound, solve_route
+from .route import RouteResult, RouteRound
 from .three_layer import solve_three_layer
 from .two_layer import solve_two_layer
 
 __all__ = [
-    "solve_route",
     "RouteResult",
     "RouteRound",
     "solve_two_layer",
@@ -35,27 +38,10 @@ __all__ = [
     "Certificate",
     "certify_and_grow",
     "GrowthHistory",
-]
-
-# Regularization paths and the low-rank approximation (issue 5).
-from .lowrank import LowRankResult, RankSweep, group_count_bound, low_rank_approximation, low_rank_sweep  # noqa: E402
-from .path import (  # noqa: E402
-    NonconvexSparsity,
-    RegularizationPath,
-    beta_grid,
-    compute_beta_max,
-    effective_count,
-    nonconvex_sparsity,
-    regularization_path,
-)
-
-__all__ += [
     "regularization_path",
     "RegularizationPath",
     "compute_beta_max",
     "beta_grid",
-    "nonconvex_sparsity",
-    "NonconvexSparsity",
     "effective_count",
     "low_rank_approximation",
     "LowRankResult",

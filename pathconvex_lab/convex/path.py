@@ -22,7 +22,6 @@ keyed by a hash of every input, so a widget can scrub a path without re-solving.
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
@@ -30,11 +29,18 @@ import numpy as np
 
 from .. import cache as disk
 from .._validate import check_choice, check_int, check_positive
+from ..arrangements import group_keys
 from ..errors import InputError
 from .certificate import GAP_TOL, certify_outputs, dual_lower_bound, support_function
 from .groups import resolve_groups, subset_groups
 from .program import check_problem
-from .results import solve_groups
+from .results import (
+    pruned_subnetworks,
+    rebuild_weights,
+    solve_groups,
+    sub_network_outputs,
+    sub_network_preactivations,
+)
 
 #: Version of the cached layout; bump it when the arrays or their meaning change.
 PATH_FORMAT = 1
@@ -46,7 +52,7 @@ MEMORY_ENTRIES = 16
 #: ``beta``; the interior-point solver leaves blocks of about 1e-6 of the largest on groups outside
 #: the support, and pruning drops blocks below the same fraction (``drop_tol``) as solver noise.
 ACTIVE_RTOL = 1e-4
-_MEMORY: "OrderedDict[str, RegularizationPath]" = OrderedDict()
+_MEMORY: disk.MemoryCache[RegularizationPath] = disk.MemoryCache(max_entries=MEMORY_ENTRIES)
 
 
 # --------------------------------------------------------------------------- small helpers
@@ -95,7 +101,7 @@ def beta_grid(beta_max: float, num: int = 20, min_ratio: float = 1e-2) -> np.nda
     return np.geomspace(min_ratio * beta_max, beta_max, num)
 
 
-def _check_betas(betas: Any) -> np.ndarray:
+def check_betas(betas: Any) -> np.ndarray:
     """Sorted unique positive finite betas ``(B,)`` from a sequence."""
     if isinstance(betas, (bool, np.bool_)) or np.asarray(betas).dtype == bool:
         raise InputError(f"betas must be a sequence of positive numbers or an int (grid size); got {betas!r}")
@@ -108,25 +114,12 @@ def _check_betas(betas: Any) -> np.ndarray:
     return np.unique(arr)
 
 
-def sub_network_preactivations(X: np.ndarray, W: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """A continuous field per sub-network, positive exactly where it is active: ``(m, K)``.
-
-    ``X (m, d)``, ``W (K, d, m1)`` (the blocks ``V_k``), ``sigma (K, m1)`` ±1. Where some first-layer
-    neuron fires it is the last pre-activation ``h_k = sum_j sigma_kj (X w_kj)_+``; where none fires
-    (``h_k = 0``) it is ``max_j X w_kj <= 0``, which meets ``h_k`` continuously. So its zero level
-    is the boundary of the sub-network's active region (for two layers, ``{X v_k = 0}``).
-    """
-    Z = np.einsum("md,kdj->mkj", X, W)
-    h = np.einsum("mkj,kj->mk", np.maximum(Z, 0.0), sigma.astype(np.float64))
-    top = Z.max(axis=2, initial=-np.inf) if Z.shape[2] else np.zeros(h.shape)
-    return np.where(top > 0, h, top)
-
-
-def sub_network_outputs(X: np.ndarray, W: np.ndarray, sigma: np.ndarray, signs: np.ndarray) -> np.ndarray:
-    """Contribution of each sub-network, ``s_k (sum_j sigma_kj (X w_kj)_+)_+`` (the positive part of
-    :func:`sub_network_preactivations`) with ``signs (K,)`` ±1, shape ``(m, K)``; rows sum to ``f(X)``.
-    For two layers (``m1 = 1``, ``sigma = 1``) it is ``s_k (X v_k)_+``."""
-    return np.maximum(sub_network_preactivations(X, W, sigma), 0.0) * signs.astype(np.float64)
+def effective_count(norms: Any) -> float:
+    """Participation number ``(sum_k R_k)^2 / sum_k R_k^2`` of sub-network norms ``R (K,)``:
+    ``K`` when all are equal, close to the number of large ones when the rest are small, 0 for none."""
+    R = np.abs(np.asarray(norms, dtype=np.float64).reshape(-1))
+    total = float((R**2).sum())
+    return float(R.sum() ** 2 / total) if total > 0 else 0.0
 
 
 # --------------------------------------------------------------------------- the result
@@ -262,11 +255,8 @@ class RegularizationPath:
         equals the path norm). Keyword arguments (``dtype``, ``device``) go to ``from_weights``."""
         from ..nets import ParallelReLUNet
 
-        W, sigma, signs = self.subnetwork_weights(i)
-        if self.layers == 2:
-            root = np.sqrt(np.sqrt((W**2).sum(axis=(1, 2))))
-            return ParallelReLUNet.from_weights([W / root[:, None, None]], signs * root, **kwargs)
-        return ParallelReLUNet.from_weights([W, sigma.astype(np.float64)[:, :, None]], signs.astype(np.float64), **kwargs)
+        w = rebuild_weights(*self.subnetwork_weights(i), self.layers)
+        return ParallelReLUNet.from_weights(w["layers"], w["out"], **kwargs)
 
     def point(self, i: int) -> dict[str, Any]:
         """The scalar record of point ``i`` as a dict (beta, objective, sub-networks, certificate ...)."""
@@ -348,66 +338,6 @@ def _check_layout(arrays: dict[str, np.ndarray], scalars: dict[str, Any]) -> Non
         raise InputError("the stored path's arrays do not fit together (a damaged or foreign cache entry)")
 
 
-# --------------------------------------------------------------------------- nonconvex comparison
-
-
-def effective_count(norms: Any) -> float:
-    """Participation number ``(sum_k R_k)^2 / sum_k R_k^2`` of sub-network norms ``R (K,)``:
-    ``K`` when all are equal, close to the number of large ones when the rest are small, 0 for none."""
-    R = np.abs(np.asarray(norms, dtype=np.float64).reshape(-1))
-    total = float((R**2).sum())
-    return float(R.sum() ** 2 / total) if total > 0 else 0.0
-
-
-@dataclass(frozen=True, eq=False)
-class NonconvexSparsity:
-    """Nonconvex training at each ``beta`` (:func:`nonconvex_sparsity`): ``(B,)`` arrays of the best
-    objective, the number of sub-networks with nonzero path norm (``active``, out of
-    ``num_subnets``) and the participation number ``effective`` of their norms."""
-
-    betas: np.ndarray
-    objectives: np.ndarray
-    active: np.ndarray
-    effective: np.ndarray
-    num_subnets: int
-    seconds: float
-
-    def __repr__(self) -> str:
-        rows = "\n".join(f"  {b:10.4g}  {o:12.8f}  {a:6d}  {e:9.2f}"
-                         for b, o, a, e in zip(self.betas, self.objectives, self.active, self.effective))
-        return (f"NonconvexSparsity(K={self.num_subnets}, {self.seconds:.1f} s)\n"
-                f"        beta     objective  active  effective\n{rows}")
-
-
-def nonconvex_sparsity(
-    X: Any, y: Any, betas: Any, layers: int = 3, m1: int | None = None, *, num_subnets: int = 50,
-    steps: int = 2000, lr: float = 1e-2, seed: int = 0, rtol: float = 1e-6, device: Any = "cpu",
-) -> NonconvexSparsity:
-    """Train a :class:`~pathconvex_lab.nets.ParallelReLUNet` with ``num_subnets`` sub-networks at each
-    ``beta`` (Adam, full batch, path norm with the proximal step on the output weights, which
-    zeroes unused sub-networks exactly) and count the sub-networks it uses: ``active`` (path norm
-    above ``rtol`` times the largest) and the participation number (:func:`effective_count`).
-    Compare with :attr:`RegularizationPath.subnetworks` at the same ``beta``."""
-    from ..nets import ParallelReLUNet
-    from ..train import train
-
-    X, y, _ = check_problem(X, y, 1.0)
-    m1 = resolve_m1(layers, m1)
-    values = _check_betas(betas)
-    widths = (X.shape[1], 1) if layers == 2 else (X.shape[1], m1, 1)
-    start = time.perf_counter()
-    objectives, active, effective = [], [], []
-    for beta in values:
-        net = ParallelReLUNet(widths, num_subnets, seed=seed)
-        out = train(net, X, y, float(beta), steps=steps, lr=lr, prox=True, progress=False, device=device, seed=seed)
-        norms = out.net.path_norms().detach().cpu().numpy()
-        objectives.append(out.best_objective)
-        active.append(int((norms > rtol * norms.max(initial=0.0)).sum()) if norms.max(initial=0.0) > 0 else 0)
-        effective.append(effective_count(norms))
-    return NonconvexSparsity(values, np.array(objectives), np.array(active), np.array(effective), num_subnets,
-                             time.perf_counter() - start)
-
-
 # --------------------------------------------------------------------------- one path point
 
 
@@ -443,21 +373,11 @@ def _zero_point(beta: float, y: np.ndarray, beta_max: float, shape: tuple[int, .
                   0, 0, time.perf_counter() - start)
 
 
-def pruned_subnetworks(pruned: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Blocks of a pruned result ``(2, K, d, m1)`` (one nonzero per column) as ``W, sigma, signs``."""
-    B = pruned.blocks
-    signs = np.where(pruned.block_norms[0] > 0, 1, -1).astype(np.int8)
-    return B[0] + B[1], pruned.groups.sigma.astype(np.int8), signs
-
-
 def subnetwork_keys(D1: np.ndarray, sigma: np.ndarray, D2: np.ndarray, signs: np.ndarray) -> list[bytes]:
     """One byte key per sub-network from its group ``(D1 (K, m1, n), sigma (K, m1), D2 (K, n))`` and
-    output sign ``signs (K,)``, independent of the order of its first-layer neurons."""
-    keys = []
-    for k in range(len(signs)):
-        neurons = sorted(np.packbits(D1[k, j]).tobytes() + bytes([int(sigma[k, j] > 0)]) for j in range(D1.shape[1]))
-        keys.append(b"".join(neurons) + np.packbits(D2[k]).tobytes() + bytes([int(signs[k] > 0)]))
-    return keys
+    output sign ``signs (K,)``: the group's :func:`~pathconvex_lab.arrangements.group_keys` bytes and one
+    byte ``signs > 0``, independent of the order of its first-layer neurons."""
+    return [key.tobytes() + bytes([int(s > 0)]) for key, s in zip(group_keys(D1, sigma, D2), signs)]
 
 
 @dataclass
@@ -466,6 +386,25 @@ class _PathState:
 
     working: np.ndarray
     blocks: np.ndarray | None = None  # (2, len(working), d, m1)
+
+
+def _grow_working_set(state: _PathState, cert: Any, tol: float, add_per_round: int, solved: bool,
+                      shape: tuple[int, int]) -> bool:
+    """Add to the working set up to ``add_per_round`` groups that violate the certificate ``cert`` by
+    more than ``tol`` (zero blocks ``(2, ., d, m1)`` for them, ``shape = (d, m1)``). Returns False,
+    adding nothing, when a ``solved`` point needs no more groups."""
+    if solved and cert.ratio <= 1.0 + tol:
+        return False
+    known = set(state.working.tolist())
+    add = np.array([g for g in cert.violating(1.0 + tol) if g not in known][:add_per_round], dtype=np.int64)
+    if solved and add.size == 0:
+        return False
+    if state.working.size == 0 and add.size == 0:  # beta within tol of beta_max: start from the top group
+        add = cert.top_groups[:1].astype(np.int64)
+    state.working = np.concatenate([state.working, add])
+    if state.blocks is not None:
+        state.blocks = np.concatenate([state.blocks, np.zeros((2, add.size, *shape))], axis=1)
+    return True
 
 
 def _solve_point(X: np.ndarray, y: np.ndarray, beta: float, full: Any, state: _PathState, *, layers: int,
@@ -482,18 +421,8 @@ def _solve_point(X: np.ndarray, y: np.ndarray, beta: float, full: Any, state: _P
     rounds = 0
     result = None
     while rounds < max_rounds:
-        if cert is not None:
-            if result is not None and cert.ratio <= 1.0 + tol:
-                break
-            known = set(state.working.tolist())
-            add = np.array([g for g in cert.violating(1.0 + tol) if g not in known][:add_per_round], dtype=np.int64)
-            if result is not None and add.size == 0:
-                break
-            if state.working.size == 0 and add.size == 0:  # beta within tol of beta_max: start from the top group
-                add = cert.top_groups[:1].astype(np.int64)
-            state.working = np.concatenate([state.working, add])
-            if state.blocks is not None:
-                state.blocks = np.concatenate([state.blocks, np.zeros((2, add.size, d, m1))], axis=1)
+        if cert is not None and not _grow_working_set(state, cert, tol, add_per_round, result is not None, (d, m1)):
+            break
         options = {"warm_start": state.blocks} if solver in ("fast", "auto") and state.blocks is not None else {}
         result = solve_groups(X, y, beta, subset_groups(full, state.working), layers=layers, solver=solver,
                               source="path", **options)
@@ -544,7 +473,7 @@ def _assemble(points: list[_Point], X: np.ndarray, y: np.ndarray, full: Any, sou
     )
 
 
-# --------------------------------------------------------------------------- cache keys
+# --------------------------------------------------------------------------- the cache
 
 
 def _groups_fingerprint(X: np.ndarray, m1: int, groups: Any, seed: Any) -> Any:
@@ -561,10 +490,32 @@ def clear_memory_cache() -> None:
 
 
 def _remember(path: RegularizationPath) -> None:
-    _MEMORY[path.key] = path
-    _MEMORY.move_to_end(path.key)
-    while len(_MEMORY) > MEMORY_ENTRIES:
-        _MEMORY.popitem(last=False)
+    """Keep ``path`` in memory, dropping the least recently used beyond :data:`MEMORY_ENTRIES`."""
+    _MEMORY.put(path.key, path)
+
+
+def _recall(key: str, cache: bool | str) -> RegularizationPath | None:
+    """The path stored under ``key``: in memory, then (``cache=True``) on disk; None on a miss
+    (a damaged or foreign disk entry is a miss)."""
+    remembered = _MEMORY.get(key) if cache else None
+    if remembered is not None:
+        return replace(remembered, cached=True)
+    stored = disk.load(CACHE_KIND, key) if cache is True else None
+    if stored is None:
+        return None
+    try:
+        path = RegularizationPath.from_arrays(*stored)
+    except (InputError, KeyError, TypeError, ValueError, IndexError):
+        return None
+    _remember(path)
+    return path
+
+
+def _store(path: RegularizationPath, cache: bool | str) -> None:
+    """Keep a complete path in memory and (``cache=True``) on disk."""
+    _remember(path)
+    if cache is True:
+        disk.save(CACHE_KIND, path.key, *path.to_arrays())
 
 
 # --------------------------------------------------------------------------- the entry point
@@ -621,37 +572,34 @@ def regularization_path(
     check_choice(support, "support", ("socp", "projection"))
     if cache not in (True, False, "memory"):
         raise InputError(f"cache must be True, False or 'memory'; got {cache!r}")
-    grid = isinstance(betas, (int, np.integer)) and not isinstance(betas, bool)
-    beta_spec = ["grid", check_int(betas, "betas", minimum=1), check_positive(min_ratio, "min_ratio")] if grid \
-        else _check_betas(betas)
+    beta_spec = _beta_spec(betas, min_ratio)
     key = disk.hash_inputs(PATH_FORMAT, X, y, beta_spec, layers, m1, _groups_fingerprint(X, m1, groups, seed),
                            solver, tol, max_rounds, add_per_round, drop_tol, support)
-    if cache and key in _MEMORY:
-        _MEMORY.move_to_end(key)
-        return replace(_MEMORY[key], cached=True)
-    if cache is True:
-        stored = disk.load(CACHE_KIND, key)
-        if stored is not None:
-            try:
-                path = RegularizationPath.from_arrays(*stored)
-            except (InputError, KeyError, TypeError, ValueError, IndexError):  # a foreign entry: a miss
-                path = None
-            if path is not None:
-                _remember(path)
-                return path
-
+    stored = _recall(key, cache)
+    if stored is not None:
+        return stored
     full, source = resolve_groups(X, m1, groups, seed=seed)
     beta_max = _support_sigma(X, y, full, support)
-    beta_values = beta_grid(beta_max, beta_spec[1], beta_spec[2]) if grid else beta_spec
-    points, complete = _run_path(X, y, beta_values[::-1], full, beta_max, progress=progress, layers=layers,
-                                 solver=solver, tol=tol, max_rounds=max_rounds, add_per_round=add_per_round,
-                                 drop_tol=drop_tol, support=support)
+    points, complete = _run_path(X, y, _beta_values(beta_spec, beta_max)[::-1], full, beta_max, progress=progress,
+                                 layers=layers, solver=solver, tol=tol, max_rounds=max_rounds,
+                                 add_per_round=add_per_round, drop_tol=drop_tol, support=support)
     path = _assemble(points, X, y, full, source, layers, beta_max, solver, key, complete)
     if complete and cache:
-        _remember(path)
-        if cache is True:
-            disk.save(CACHE_KIND, key, *path.to_arrays())
+        _store(path, cache)
     return path
+
+
+def _beta_spec(betas: Any, min_ratio: Any) -> list | np.ndarray:
+    """Where the path is solved: ``["grid", num, min_ratio]`` for an int ``betas`` (the grid waits
+    for ``beta_max``), else the sorted unique values ``(B,)`` (:func:`check_betas`)."""
+    if isinstance(betas, (int, np.integer)) and not isinstance(betas, bool):
+        return ["grid", check_int(betas, "betas", minimum=1), check_positive(min_ratio, "min_ratio")]
+    return check_betas(betas)
+
+
+def _beta_values(beta_spec: list | np.ndarray, beta_max: float) -> np.ndarray:
+    """The ascending betas ``(B,)`` of a :func:`_beta_spec` once ``beta_max`` is known."""
+    return beta_grid(beta_max, beta_spec[1], beta_spec[2]) if isinstance(beta_spec, list) else beta_spec
 
 
 def _run_path(X: np.ndarray, y: np.ndarray, betas_desc: np.ndarray, full: Any, beta_max: float, *,
@@ -686,17 +634,6 @@ def _run_path(X: np.ndarray, y: np.ndarray, betas_desc: np.ndarray, full: Any, b
 
 
 __all__ = [
-    "regularization_path",
-    "RegularizationPath",
-    "compute_beta_max",
-    "beta_grid",
-    "sub_network_outputs",
-    "sub_network_preactivations",
-    "pruned_subnetworks",
-    "clear_memory_cache",
-    "effective_count",
-    "nonconvex_sparsity",
-    "NonconvexSparsity",
-    "resolve_m1",
-    "ACTIVE_RTOL",
+    "regularization_path", "RegularizationPath", "compute_beta_max", "beta_grid", "check_betas", "clear_memory_cache",
+    "effective_count", "resolve_m1", "ACTIVE_RTOL",
 ]

@@ -1,5 +1,6 @@
-"""The result of a convex program: :class:`ConvexResult`, and
-:func:`solve_groups`, which solves the group program on a given group set."""
+"""The result of a convex program: :class:`ConvexResult`; :func:`solve_groups`, which solves the
+group program on a given group set; and the network of a solution's sub-networks
+(:func:`rebuild_weights`, :func:`sub_network_outputs`)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,49 @@ from .prune import prune_blocks
 
 #: Blocks below this fraction of the largest norm are solver noise and left out of networks.
 DROP_TOL = 1e-9
+
+
+def rebuild_weights(V: np.ndarray, sigma: np.ndarray, signs: np.ndarray, layers: int) -> dict[str, Any]:
+    """Weights of the network whose sub-network ``k`` is ``signs_k (sum_j sigma_kj (X V_kj)_+)_+``
+    (docs/mathematics.md §2, §3.6), for ``V (K, d, m1)``, ``sigma (K, m1)`` and ``signs (K,)``, all ±1.
+
+    Returns ``{"layers": [...], "out": (K,)}``. Three layers: ``W1 = V``, ``w2 = sigma (K, m1, 1)``,
+    ``out = signs``. Two layers (``m1 = 1``), balanced so that weight decay equals the path norm:
+    ``u_k = v_k / sqrt||v_k||`` (``W1 (K, d, 1)``) and ``out_k = signs_k sqrt||v_k||``.
+    """
+    out = np.asarray(signs, dtype=np.float64)
+    if layers == 2:
+        root = np.sqrt(np.sqrt((V**2).sum(axis=(1, 2))))
+        return {"layers": [V / root[:, None, None]], "out": out * root}
+    return {"layers": [V, np.asarray(sigma, dtype=np.float64)[:, :, None]], "out": out}
+
+
+def sub_network_preactivations(X: np.ndarray, W: np.ndarray, sigma: np.ndarray) -> np.ndarray:
+    """A continuous field per sub-network, positive exactly where it is active: ``(m, K)``.
+
+    ``X (m, d)``, ``W (K, d, m1)`` (the blocks ``V_k``), ``sigma (K, m1)`` ±1. Where some first-layer
+    neuron fires it is the last pre-activation ``h_k = sum_j sigma_kj (X w_kj)_+``; where none fires
+    (``h_k = 0``) it is ``max_j X w_kj <= 0``, which meets ``h_k`` continuously. So its zero level
+    is the boundary of the sub-network's active region (for two layers, ``{X v_k = 0}``).
+    """
+    Z = np.einsum("md,kdj->mkj", X, W)
+    h = np.einsum("mkj,kj->mk", np.maximum(Z, 0.0), sigma.astype(np.float64))
+    top = Z.max(axis=2, initial=-np.inf) if Z.shape[2] else np.zeros(h.shape)
+    return np.where(top > 0, h, top)
+
+
+def sub_network_outputs(X: np.ndarray, W: np.ndarray, sigma: np.ndarray, signs: np.ndarray) -> np.ndarray:
+    """Contribution of each sub-network, ``s_k (sum_j sigma_kj (X w_kj)_+)_+`` (the positive part of
+    :func:`sub_network_preactivations`) with ``signs (K,)`` ±1, shape ``(m, K)``; rows sum to ``f(X)``.
+    For two layers (``m1 = 1``, ``sigma = 1``) it is ``s_k (X v_k)_+``."""
+    return np.maximum(sub_network_preactivations(X, W, sigma), 0.0) * signs.astype(np.float64)
+
+
+def pruned_subnetworks(pruned: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Blocks of a pruned result ``(2, K, d, m1)`` (one nonzero per column) as ``W, sigma, signs``."""
+    B = pruned.blocks
+    signs = np.where(pruned.block_norms[0] > 0, 1, -1).astype(np.int8)
+    return B[0] + B[1], pruned.groups.sigma.astype(np.int8), signs
 
 
 @dataclass(frozen=True, eq=False)
@@ -86,21 +130,12 @@ class ConvexResult:
     # ----------------------------------------------------------------------- rebuild
 
     def network_weights(self, rtol: float = DROP_TOL) -> dict[str, np.ndarray]:
-        """Weights of the rebuilt network (docs/mathematics.md §2, §3.6), one sub-network per block above ``rtol``.
-
-        Three layers: ``W1 = V (K, d, m1)``, ``w2 = sigma (K, m1, 1)``, ``out = s (K,)``. Two
-        layers, balanced so weight decay equals the path norm: ``u = v / sqrt||v||``,
-        ``alpha = s sqrt||v||``; ``W1 (K, d, 1)``, ``out (K,)``.
-        """
+        """Weights of the rebuilt network (:func:`rebuild_weights`), one sub-network per block
+        ``V_g^s`` above ``rtol`` times the largest norm, with output sign ``s``."""
         top = float(self.block_norms.max(initial=0.0))
         sign, group = np.nonzero((self.block_norms > rtol * top) & (self.block_norms > 0))
-        V = self.blocks[sign, group]  # (K, d, m1)
-        s = np.where(sign == 0, 1.0, -1.0)
-        if self.layers == 2:
-            root = np.sqrt(self.block_norms[sign, group])
-            return {"layers": [V / root[:, None, None]], "out": s * root}
-        w2 = self.groups.sigma[group].astype(np.float64)[:, :, None]
-        return {"layers": [V, w2], "out": s}
+        return rebuild_weights(self.blocks[sign, group], self.groups.sigma[group], np.where(sign == 0, 1.0, -1.0),
+                               self.layers)
 
     def network(self, rtol: float = DROP_TOL, **kwargs: Any) -> Any:
         """The :class:`~pathconvex_lab.nets.ParallelReLUNet` realizing this solution; its
@@ -241,25 +276,29 @@ def solve_groups(
         X, y, beta, groups.D1, groups.sigma, groups.D2,
         solver=solver, max_variables=max_variables, max_bytes=max_bytes, verbose=verbose, **fast_options,
     )
-    V = out["V"]
-    seconds = {"groups": groups.seconds if group_seconds is None else group_seconds, **out["seconds"]}
+    V = out.V
+    seconds = {"groups": groups.seconds if group_seconds is None else group_seconds,
+               "build": out.seconds.build, "solve": out.seconds.solve}
     return ConvexResult(
-        objective=out["objective"],
+        objective=out.objective,
         blocks=V,
         groups=groups,
         block_norms=np.sqrt((V**2).sum(axis=(-2, -1))),
-        status=solver_status_words(out["status"]),
-        solver=out["solver"],
+        status=solver_status_words(out.status),
+        solver=out.solver,
         seconds=seconds,
         source=source or ("exact" if groups.exact else groups.method),
         layers=layers,
         beta=beta,
         exact=bool(groups.exact),
-        violation=out["violation"],
+        violation=out.violation,
         X=X,
         y=y,
         pool=groups,
     )
 
 
-__all__ = ["ConvexResult", "solve_groups", "solver_status_words", "DROP_TOL"]
+__all__ = [
+    "ConvexResult", "rebuild_weights", "sub_network_preactivations", "sub_network_outputs", "pruned_subnetworks",
+    "solve_groups", "solver_status_words", "DROP_TOL",
+]

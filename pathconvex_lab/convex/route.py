@@ -1,13 +1,14 @@
-"""The default route from data to the best network the kit can find, with an honest bracket.
+"""The convex side of the default route from data to the best network the kit can find, with an
+honest bracket. :func:`pathconvex_lab.experiments.solve_route` trains the starting networks and
+runs it:
 
-:func:`solve_route` is what ``solve`` does when it is not told which groups to use:
-
-1. **exact**, when the complete group set is small: solve the program over every group; the
-   certificate then proves the optimum;
-2. otherwise **trained + grown**: train a few short seeded networks, take the groups their
+1. **exact** (:func:`exact_route`), when the complete group set is small: solve the program over
+   every group; the certificate then proves the optimum;
+2. otherwise **trained + grown** (:func:`grow_route`): take the groups the starting networks'
    neurons realize, solve the program over them with the fast solver, and grow: price the whole
-   arrangement (the certificate over every group where the arrangement can be enumerated, a
-   local search for violating neurons where it cannot), add the violating groups, solve again;
+   arrangement (a local search for violating neurons, the branch and bound for two layers, and
+   a polish of the solution's network by a few training steps), add the violating groups, solve
+   again;
 3. **bound**: where the arrangement cannot be enumerated, a branch and bound over the sphere
    (:func:`~pathconvex_lab.convex.pricing.support_upper_bound`) gives ``sigma_bar >= sigma_A(r)``
    and so a certified lower bound on the optimum.
@@ -23,7 +24,7 @@ import math
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -40,7 +41,7 @@ from .pricing import (
     subnetwork_values,
     support_upper_bound,
 )
-from .program import check_problem, check_solver
+from .program import check_solver
 from .results import ConvexResult, solve_groups
 
 #: Largest complete group set solved directly (program over every group; 10,767 groups of iris
@@ -59,6 +60,10 @@ ROUTE_TOL = 1e-6
 STOPPED_BOUND_SECONDS = 0.5
 #: Relative amount by which a lower bound may exceed the attained objective through rounding alone.
 BOUND_SLACK = 1e-9
+#: Why the growth ended when no pricing found a better neuron before the time limit.
+NO_BETTER_NEURON = "no better neuron found (search, branch and bound, Adam polish)"
+#: ``polish(result, seed)``: a network moved from ``result.network()`` by a few training steps.
+Polish = Callable[[ConvexResult, int], Any]
 
 
 def status_words(lower: float | None, upper: float, certified: bool) -> str:
@@ -107,9 +112,9 @@ class RouteResult:
             ``"trained+grown, search pricing, branch-and-bound bound"``).
         status: the words of :func:`status_words`.
         result: the last convex solution (its groups, blocks and certificate); None when the route
-            was stopped before its first convex solve finished (then ``net`` is the best trained start).
-        net: the network attaining ``upper_bound`` (a trained one if no convex solution beat it).
-        start_objectives: objectives of the trained networks the route started from.
+            was stopped before its first convex solve finished (then ``net`` is the best start).
+        net: the network attaining ``upper_bound`` (a starting one if no convex solution beat it).
+        start_objectives: objectives of the (trained) networks the route started from.
         rounds: one :class:`RouteRound` per solve.
         bound: the branch-and-bound result behind ``lower_bound`` (``None`` on the exact routes).
         stopped: why the growth ended.
@@ -169,6 +174,56 @@ class RouteResult:
                 f"trained starts: {starts}; {self.seconds:.1f} s)")
 
 
+@dataclass(frozen=True)
+class RouteOptions:
+    """Checked settings of a route (:func:`route_options`), shared by its steps.
+
+    Attributes:
+        layers, m1: 2 layers (``m1 = 1``) or 3 layers with ``m1`` neurons per sub-network.
+        tol: relative gap under which a result is "certified optimal".
+        time_limit, bound_time: seconds for the growth and for the final lower bound.
+        add_per_round: violating groups added per solve.
+        seed: seed of the searches (round ``k`` uses ``seed + k``).
+        solver: backend of each convex solve.
+        stop_event: set to stop the route (it keeps the best so far).
+        progress, callback, round_bounds: a tqdm bar; a call per :class:`RouteRound`; a lower bound
+            after every solve.
+    """
+
+    layers: int
+    m1: int
+    tol: float
+    time_limit: float
+    bound_time: float
+    add_per_round: int
+    seed: int
+    solver: str
+    stop_event: threading.Event
+    progress: bool
+    callback: Callable[[RouteRound], Any] | None
+    round_bounds: bool
+
+
+def route_options(
+    X: np.ndarray, *, layers: Any = 2, m1: Any = None, tol: Any = ROUTE_TOL, time_limit: Any = 60.0,
+    bound_time: Any = None, add_per_round: int = 50, seed: int = 0, solver: str = "auto", progress: bool = True,
+    stop_event: threading.Event | None = None, callback: Callable[[RouteRound], Any] | None = None,
+    round_bounds: bool = False,
+) -> RouteOptions:
+    """Check the settings of a route on data ``X (n, d)``. ``bound_time`` defaults to a quarter of
+    ``time_limit``, a twentieth for data of rank above :data:`SLOW_BOUND_RANK` (where the branch and
+    bound gains little per second); ``m1`` to 2 for three layers; ``stop_event`` to a new event."""
+    layers = check_int(layers, "layers", minimum=2, maximum=3)
+    m1 = 1 if layers == 2 else check_int(2 if m1 is None else m1, "m1", minimum=1)
+    tol = check_positive(tol, "tol")
+    time_limit = check_positive(time_limit, "time_limit")
+    if bound_time is None:
+        bound_time = time_limit / 4 if np.linalg.matrix_rank(X) <= SLOW_BOUND_RANK else time_limit / 20
+    bound_time = check_positive(bound_time, "bound_time")
+    return RouteOptions(layers, m1, tol, time_limit, bound_time, add_per_round, seed, check_solver(solver),
+                        stop_event or threading.Event(), progress, callback, round_bounds)
+
+
 # --------------------------------------------------------------------------- pieces
 
 
@@ -193,27 +248,7 @@ def _exact_groups(X: np.ndarray, m1: int, limit: int) -> Any | None:
     return groups if groups.count <= limit else None
 
 
-def _trained_starts(X: np.ndarray, y: np.ndarray, beta: float, m1: int, layers: int, *, networks: int, subnets: int,
-                    steps: int, seed: int, stop_event: threading.Event | None) -> tuple[list[Any], list[float]]:
-    """``networks`` short Adam runs (seeds ``seed, seed + 1, ...``); returns the nets and objectives."""
-    from ..nets import ParallelReLUNet
-    from ..train import train
-
-    widths = (X.shape[1], 1) if layers == 2 else (X.shape[1], m1, 1)
-    nets, objectives = [], []
-    for k in range(networks):
-        run = train(ParallelReLUNet(widths, subnets, seed=seed + k), X, y, beta, steps=steps, lr=1e-2,
-                    progress=False, seed=seed + k, stop_event=stop_event)
-        nets.append(run.net)
-        objectives.append(float(run.best_objective))
-        if run.stopped:  # a stop request or Ctrl-C (which train absorbs): the route stops too
-            if stop_event is not None:
-                stop_event.set()
-            break
-    return nets, objectives
-
-
-def _network_groups(X: np.ndarray, nets: list[Any]) -> Any:
+def _network_groups(X: np.ndarray, nets: Sequence[Any]) -> Any:
     """The union of the groups realized by the networks' sub-networks."""
     from ..arrangements import groups_from_network
 
@@ -223,6 +258,19 @@ def _network_groups(X: np.ndarray, nets: list[Any]) -> Any:
         g = groups_from_network(X, V, sigma)
         out = g if out is None else union_groups(out, g, method="network")
     return out
+
+
+def _starting_groups(X: np.ndarray, nets: Sequence[Any], initial: Any, options: RouteOptions) -> Any:
+    """The groups of the starting networks and ``initial`` (a ``Groups`` object or None); without
+    either, 200 sampled groups."""
+    groups = _network_groups(X, nets) if nets else None
+    if initial is not None:
+        groups = initial if groups is None else union_groups(groups, initial, method="network")
+    if groups is None:  # no starts at all: a few random directions
+        from ..arrangements import sample_groups
+
+        groups = sample_groups(X, options.m1, 200, seed=options.seed)
+    return groups
 
 
 def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, current: Any, m1: int, beta: float,
@@ -255,15 +303,11 @@ def _searched_groups(X: np.ndarray, r: np.ndarray, result: ConvexResult, current
     return subset_groups(found, fresh), ratio
 
 
-def _polished_groups(X: np.ndarray, y: np.ndarray, beta: float, result: ConvexResult, current: Any, add: int,
-                     steps: int, seed: int, stop_event: threading.Event) -> Any | None:
-    """Up to ``add`` groups outside ``current`` (largest sub-networks first) that Adam reaches from
-    the convex solution's network in ``steps`` steps at a small learning rate (``None`` if none): a
-    local move that finds better neurons where the search finds no violating one."""
-    from ..train import train
-
-    run = train(result.network(), X, y, beta, steps=steps, lr=1e-3, progress=False, seed=seed, stop_event=stop_event)
-    found = _network_groups(X, [run.net])
+def _polished_groups(X: np.ndarray, net: Any, current: Any, add: int) -> Any | None:
+    """Up to ``add`` groups outside ``current`` (largest sub-networks first) that the polished
+    network ``net`` realizes (``None`` if none): a local move that finds better neurons where the
+    search finds no violating one."""
+    found = _network_groups(X, [net])
     known = set(group_keys(current))
     fresh = np.array([g for g, key in enumerate(group_keys(found)) if key not in known], dtype=np.int64)
     if fresh.size == 0:
@@ -299,147 +343,173 @@ def _best(result: ConvexResult, X: np.ndarray, y: np.ndarray, beta: float) -> tu
     return (pruned, pruned_value) if pruned_value <= value * (1 + 1e-7) else (net, value)
 
 
-# --------------------------------------------------------------------------- the route
+# --------------------------------------------------------------------------- growth
 
 
-def solve_route(
-    X: Any,
-    y: Any,
-    beta: Any,
-    *,
-    layers: int = 2,
-    m1: int | None = None,
-    tol: float = ROUTE_TOL,
-    time_limit: float = 60.0,
-    bound_time: float | None = None,
-    networks: int = 2,
-    subnets: int | None = None,
-    steps: int = 1000,
-    add_per_round: int = 50,
-    seed: int = 0,
-    initial: Any = None,
-    progress: bool = True,
-    stop_event: threading.Event | None = None,
-    callback: Callable[[RouteRound], Any] | None = None,
-    round_bounds: bool = False,
-    solver: str = "auto",
-) -> RouteResult:
-    """The best network the kit can find for ``(X, y, beta)``, and a bracket on the optimum.
+@dataclass
+class _Growth:
+    """The state of the growth: the groups of the next solve, the best convex solution so far and
+    its network's objective, the rounds, and why the growth ended."""
 
-    Args:
-        X, y, beta: data ``(n, d)`` (bias as a column), targets ``(n,)``, regularization > 0.
-        layers: 2 (weight decay) or 3 (path norm with ``m1`` neurons per sub-network, default 2).
-        tol: relative gap under which the result is "certified optimal".
-        time_limit: seconds for training and growth: no solve starts that would end after it (by
-            the last solve's time). The route stops growing when no violating neuron is found or at
-            the time limit.
-        bound_time: seconds for the final lower bound (default a quarter of ``time_limit``, a
-            twentieth for data of rank above :data:`SLOW_BOUND_RANK`, where the branch and bound
-            gains little per second).
-        networks, subnets, steps: the trained starts (``networks`` Adam runs of ``steps`` steps
-            with ``subnets`` sub-networks, default 200 for two layers, 100 for three).
-        add_per_round: violating groups added per solve.
-        initial: extra starting groups (a ``Groups`` object, e.g. from a previous beta).
-        progress: a tqdm bar over the solves. Ctrl-C or ``stop_event`` stops and keeps the best.
-        callback: called with each :class:`RouteRound` as it ends (e.g. to draw the bracket live).
-        round_bounds: also prove a lower bound after every solve (a branch and bound of
-            ``bound_time / 10`` seconds each), so the bracket can be watched closing.
-        solver: backend of each convex solve (``"auto"``: the fast torch solver for large programs).
-    Returns:
-        :class:`RouteResult`; its network never has a higher objective than the trained starts.
-    """
-    from tqdm.auto import tqdm
+    groups: Any
+    best: tuple[ConvexResult, float] | None = None
+    rounds: list[RouteRound] = field(default_factory=list)
+    stopped: str = "time limit"
 
+
+def _solve_round(X: np.ndarray, y: np.ndarray, beta: float, growth: _Growth, options: RouteOptions,
+                 k: int) -> tuple[ConvexResult, Any | None]:
+    """Round ``k``: solve over the current groups, search for violating groups, record the
+    :class:`RouteRound` (and call the callback). Returns the solution and the groups found (or None)."""
     from ..nets import network_objective
 
-    start = time.perf_counter()
-    X, y, beta = check_problem(X, y, beta)
-    layers = check_int(layers, "layers", minimum=2, maximum=3)
-    m1 = 1 if layers == 2 else check_int(2 if m1 is None else m1, "m1", minimum=1)
-    tol = check_positive(tol, "tol")
-    time_limit = check_positive(time_limit, "time_limit")
-    if bound_time is None:
-        bound_time = time_limit / 4 if np.linalg.matrix_rank(X) <= SLOW_BOUND_RANK else time_limit / 20
-    bound_time = check_positive(bound_time, "bound_time")
-    networks = check_int(networks, "networks", minimum=0)
-    subnets = check_int(subnets if subnets is not None else (200 if layers == 2 else 100), "subnets", minimum=1)
-    steps = check_int(steps, "steps", minimum=1)
-    stop_event = stop_event or threading.Event()
-    solver = check_solver(solver)
+    t0 = time.perf_counter()
+    result = solve_groups(X, y, beta, growth.groups, layers=options.layers, source="route", solver=options.solver)
+    value = float(network_objective(result.network(), X, y, beta))
+    if growth.best is None or value < growth.best[1]:  # an inexact solve can end above an earlier one
+        growth.best = (result, value)
+    new, ratio = _searched_groups(X, y - result.outputs(), result, growth.groups, options.m1, beta, options.tol,
+                                  options.add_per_round, options.seed + k)
+    lower = None
+    if options.round_bounds:
+        lower = lower_bound_over_all_groups(X, y, beta, options.m1, result.outputs(), options.bound_time / 10,
+                                            options.tol, options.stop_event)[1]
+    growth.rounds.append(RouteRound(k, growth.groups.count, result.objective, ratio, 0 if new is None else new.count,
+                                    lower, time.perf_counter() - t0))
+    if options.callback is not None:
+        options.callback(growth.rounds[-1])
+    return result, new
 
-    pool = _exact_groups(X, m1, EXACT_GROUPS)
-    if pool is not None and initial is None:
-        return _exact_route(X, y, beta, layers, m1, pool, tol, bound_time, start, stop_event, solver)
 
-    nets, start_objectives = _trained_starts(X, y, beta, m1, layers, networks=networks, subnets=subnets, steps=steps,
-                                             seed=seed, stop_event=stop_event)
-    groups = _network_groups(X, nets) if nets else None
-    if initial is not None:
-        groups = initial if groups is None else union_groups(groups, initial, method="network")
-    if groups is None:  # no starts at all: a few random directions
-        from ..arrangements import sample_groups
+def _priced_or_polished(X: np.ndarray, y: np.ndarray, beta: float, result: ConvexResult, growth: _Growth,
+                        options: RouteOptions, polish: Polish | None, k: int, start: float) -> tuple[Any | None, bool]:
+    """Where the search found nothing: the branch and bound's violating direction (two layers,
+    where it prices exactly), then, with time left, the groups of the polished network. Returns the
+    groups found (or None) and whether time was left before the polish."""
+    new = None
+    if options.m1 == 1 and not options.stop_event.is_set():
+        bound, _ = lower_bound_over_all_groups(X, y, beta, options.m1, result.outputs(), options.bound_time / 4,
+                                               options.tol, options.stop_event)
+        new = _bound_group(X, bound, growth.groups, beta, options.tol)
+    time_left = time.perf_counter() - start + growth.rounds[-1].seconds < options.time_limit
+    if new is None and polish is not None and not options.stop_event.is_set() and time_left:
+        new = _polished_groups(X, polish(result, options.seed + k), growth.groups, options.add_per_round)
+    return new, time_left
 
-        groups = sample_groups(X, m1, 200, seed=seed)
-    rounds: list[RouteRound] = []
-    best: tuple[ConvexResult, float] | None = None
-    stopped = "time limit"
-    bar = tqdm(desc="route", unit="solve", disable=not progress)
+
+def _stop_reason(new: Any | None, time_left: bool, growth: _Growth, options: RouteOptions,
+                 start: float) -> str | None:
+    """Why the growth ends after a round that found the groups ``new`` (None: it goes on);
+    ``time_left`` is only read when ``new`` is None."""
+    if options.stop_event.is_set():
+        return "stopped"
+    if new is None:
+        return NO_BETTER_NEURON if time_left else "time limit"
+    if time.perf_counter() - start + growth.rounds[-1].seconds > options.time_limit:  # another solve would overrun
+        return "time limit"
+    return None
+
+
+def _grow(X: np.ndarray, y: np.ndarray, beta: float, growth: _Growth, options: RouteOptions, polish: Polish | None,
+          start: float) -> None:
+    """Solve, price and add groups until no better neuron is found, the time limit, a stop request
+    or Ctrl-C (``growth.stopped`` says which)."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(desc="route", unit="solve", disable=not options.progress)
     try:
         for k in range(10_000):
-            t0 = time.perf_counter()
-            result = solve_groups(X, y, beta, groups, layers=layers, source="route", solver=solver)
-            value = float(network_objective(result.network(), X, y, beta))
-            if best is None or value < best[1]:  # an inexact solve can end above an earlier one
-                best = (result, value)
-            new, ratio = _searched_groups(X, y - result.outputs(), result, groups, m1, beta, tol, add_per_round,
-                                          seed + k)
-            lower = None
-            if round_bounds:
-                lower = lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), bound_time / 10, tol,
-                                                    stop_event)[1]
-            rounds.append(RouteRound(k, groups.count, result.objective, ratio, 0 if new is None else new.count, lower,
-                                     time.perf_counter() - t0))
-            if callback is not None:
-                callback(rounds[-1])
+            result, new = _solve_round(X, y, beta, growth, options, k)
             bar.update(1)
-            bar.set_postfix(groups=groups.count, upper=f"{result.objective:.6g}", ratio=f"{ratio:.4g}")
-            if new is None and m1 == 1 and not stop_event.is_set():  # the branch and bound prices exactly
-                bound, _ = lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), bound_time / 4, tol, stop_event)
-                new = _bound_group(X, bound, groups, beta, tol)
-            time_left = time.perf_counter() - start + rounds[-1].seconds < time_limit
-            if new is None and not stop_event.is_set() and time_left:  # polish by Adam
-                new = _polished_groups(X, y, beta, result, groups, add_per_round, steps, seed + k, stop_event)
-            if stop_event.is_set():
-                stopped = "stopped"
+            bar.set_postfix(groups=growth.groups.count, upper=f"{result.objective:.6g}",
+                            ratio=f"{growth.rounds[-1].ratio:.4g}")
+            new, time_left = (new, True) if new is not None else \
+                _priced_or_polished(X, y, beta, result, growth, options, polish, k, start)
+            reason = _stop_reason(new, time_left, growth, options, start)
+            if reason is not None:
+                growth.stopped = reason
                 break
-            if new is None:
-                stopped = "no better neuron found (search, branch and bound, Adam polish)" if time_left else "time limit"
-                break
-            if time.perf_counter() - start + rounds[-1].seconds > time_limit:  # another solve would overrun
-                stopped = "time limit"
-                break
-            groups = union_groups(groups, new, method="route")
+            growth.groups = union_groups(growth.groups, new, method="route")
     except KeyboardInterrupt:
-        stopped = "interrupted"
+        growth.stopped = "interrupted"
     finally:
         bar.close()
-    if best is None and not start_objectives:
-        raise KeyboardInterrupt("the route was interrupted before its first solve finished")
-    result = None if best is None else best[0]
+
+
+def _final_network(X: np.ndarray, y: np.ndarray, beta: float, growth: _Growth, nets: Sequence[Any],
+                   objectives: Sequence[float]) -> tuple[Any, float, np.ndarray]:
+    """``(net, objective, outputs (n,))`` of the best of the convex solution's network and the
+    starting networks. The final bound uses the residual of ``outputs``: the convex solution's own
+    (the tightest bound) unless a start is better."""
     net, upper, outputs = None, np.inf, None
-    if result is not None:
-        net, upper = _best(result, X, y, beta)
-        outputs = result.outputs()  # the convex solution's own residual gives the tightest bound
-    if start_objectives and min(start_objectives) < upper:  # never end above a start
-        i = int(np.argmin(start_objectives))
-        net, upper = nets[i], start_objectives[i]
+    if growth.best is not None:
+        net, upper = _best(growth.best[0], X, y, beta)
+        outputs = growth.best[0].outputs()
+    if objectives and min(objectives) < upper:  # never end above a start
+        i = int(np.argmin(objectives))
+        net, upper = nets[i], objectives[i]
         outputs = net.predict(X)
-    if stopped in ("stopped", "interrupted"):  # asked to stop: a short bound, valid all the same
-        bound_time = min(bound_time, STOPPED_BOUND_SECONDS)
-        stop_event = threading.Event()
-    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, outputs, bound_time, tol, stop_event)
-    return _finish(upper, lower, tol, "trained+grown, search pricing, branch-and-bound bound", beta, layers, m1,
-                   result, net, start_objectives, rounds, bound, stopped, start)
+    return net, upper, outputs
+
+
+def grow_route(X: np.ndarray, y: np.ndarray, beta: float, options: RouteOptions, *, nets: Sequence[Any] = (),
+               objectives: Sequence[float] = (), initial: Any = None, polish: Polish | None = None,
+               start: float | None = None) -> RouteResult:
+    """Grow the groups of starting networks into the best convex solution found, and bracket the optimum.
+
+    Args:
+        X, y, beta: data ``(n, d)``, targets ``(n,)`` and ``beta > 0``, as
+            :func:`~pathconvex_lab.convex.program.check_problem` returns them.
+        options: the route's settings (:func:`route_options`).
+        nets, objectives: starting networks (e.g. trained ones) and their objectives; the result
+            never ends above them.
+        initial: extra starting groups (a ``Groups`` object, e.g. from a previous beta).
+        polish: ``polish(result, seed)`` returns a network moved from ``result.network()``; its new
+            groups are added where neither the search nor the branch and bound finds a violating
+            one. None: no polish.
+        start: :func:`time.perf_counter` when the route began (default now); the time limit counts from it.
+    Returns:
+        :class:`RouteResult` ("trained+grown, search pricing, branch-and-bound bound").
+    """
+    start = time.perf_counter() if start is None else start
+    growth = _Growth(_starting_groups(X, nets, initial, options))
+    _grow(X, y, beta, growth, options, polish, start)
+    if growth.best is None and not objectives:
+        raise KeyboardInterrupt("the route was interrupted before its first solve finished")
+    net, upper, outputs = _final_network(X, y, beta, growth, nets, objectives)
+    bound_time, stop_event = options.bound_time, options.stop_event
+    if growth.stopped in ("stopped", "interrupted"):  # asked to stop: a short bound, valid all the same
+        bound_time, stop_event = min(bound_time, STOPPED_BOUND_SECONDS), threading.Event()
+    bound, lower = lower_bound_over_all_groups(X, y, beta, options.m1, outputs, bound_time, options.tol, stop_event)
+    result = None if growth.best is None else growth.best[0]
+    return _finish(upper, lower, "trained+grown, search pricing, branch-and-bound bound", beta, options, result, net,
+                   objectives, growth.rounds, bound, growth.stopped, start)
+
+
+def exact_route(X: np.ndarray, y: np.ndarray, beta: float, options: RouteOptions,
+                start: float | None = None) -> RouteResult | None:
+    """Solve over the complete group set when it has at most :data:`EXACT_GROUPS` groups (None
+    otherwise); bound by branch and bound (fast in low dimension) and, if that does not close the
+    gap, by the exact certificate over every group. Arguments as in :func:`grow_route`."""
+    start = time.perf_counter() if start is None else start
+    pool = _exact_groups(X, options.m1, EXACT_GROUPS)
+    if pool is None:
+        return None
+    result = solve_groups(X, y, beta, pool, layers=options.layers, solver=options.solver)
+    net, upper = _best(result, X, y, beta)
+    bound, lower = lower_bound_over_all_groups(X, y, beta, options.m1, result.outputs(), options.bound_time,
+                                               options.tol, options.stop_event)
+    route = "exact groups, branch-and-bound bound"
+    gap = relative_gap(lower, upper)
+    if gap is None or gap > options.tol:
+        cert = certify_outputs(result.outputs(), result.penalty, X, y, beta, pool)
+        if cert.sigma_exact and cert.lower_bound > lower:
+            lower, route, bound = cert.lower_bound, "exact groups, certificate over every group", None
+    rounds = (RouteRound(0, pool.count, result.objective, math.nan, 0, lower, time.perf_counter() - start),)
+    return _finish(upper, lower, route, beta, options, result, net, [], rounds, bound, "complete group set", start)
+
+
+# --------------------------------------------------------------------------- the bracket
 
 
 def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: int, outputs: Any, seconds: float,
@@ -454,17 +524,16 @@ def lower_bound_over_all_groups(X: np.ndarray, y: np.ndarray, beta: float, m1: i
     return bound, dual_lower_bound(r, y, beta, max(bound.upper, 0.0))[1]
 
 
-def _finish(upper: float, lower: float | None, tol: float, route: str, beta: float, layers: int, m1: int,
-            result: ConvexResult | None, net: Any, starts: list[float], rounds: list[RouteRound] | tuple,
+def _finish(upper: float, lower: float | None, route: str, beta: float, options: RouteOptions,
+            result: ConvexResult | None, net: Any, starts: Sequence[float], rounds: Sequence[RouteRound],
             bound: PricingBound | None, stopped: str, start: float) -> RouteResult:
     """Assemble the result: the bracket (:func:`consistent_lower`), its gap, the verdict words."""
     lower = consistent_lower(lower, upper)
     gap = relative_gap(lower, upper)
-    certified = gap is not None and gap <= tol
-    return RouteResult(upper, lower, gap, certified, route, status_words(lower, upper, certified), tol, beta, layers,
-                       m1, None if result is None else replace(result, exact=certified), net, tuple(starts),
-                       tuple(rounds), bound, stopped,
-                       time.perf_counter() - start)
+    certified = gap is not None and gap <= options.tol
+    return RouteResult(upper, lower, gap, certified, route, status_words(lower, upper, certified), options.tol, beta,
+                       options.layers, options.m1, None if result is None else replace(result, exact=certified), net,
+                       tuple(starts), tuple(rounds), bound, stopped, time.perf_counter() - start)
 
 
 def consistent_lower(lower: float | None, upper: float) -> float | None:
@@ -481,29 +550,7 @@ def consistent_lower(lower: float | None, upper: float) -> float | None:
     return min(lower, upper)
 
 
-def _path_norm(net: Any) -> float:
-    """The path norm ``sum_k ||V_k||_F`` of a two- or three-layer network."""
-    V, _, _ = network_weights(net)
-    return float(np.sqrt((V**2).sum(axis=(1, 2))).sum())
-
-
-def _exact_route(X: np.ndarray, y: np.ndarray, beta: float, layers: int, m1: int, pool: Any, tol: float,
-                 bound_time: float, start: float, stop_event: threading.Event, solver: str) -> RouteResult:
-    """Solve over the complete group set; bound by branch and bound (fast in low dimension) and,
-    if that does not close the gap, by the exact certificate over every group."""
-    result = solve_groups(X, y, beta, pool, layers=layers, solver=solver)
-    net, upper = _best(result, X, y, beta)
-    bound, lower = lower_bound_over_all_groups(X, y, beta, m1, result.outputs(), bound_time, tol, stop_event)
-    route = "exact groups, branch-and-bound bound"
-    gap = relative_gap(lower, upper)
-    if gap is None or gap > tol:
-        cert = certify_outputs(result.outputs(), result.penalty, X, y, beta, pool)
-        if cert.sigma_exact and cert.lower_bound > lower:
-            lower, route, bound = cert.lower_bound, "exact groups, certificate over every group", None
-    rounds = (RouteRound(0, pool.count, result.objective, math.nan, 0, lower, time.perf_counter() - start),)
-    return _finish(upper, lower, tol, route, beta, layers, m1, result, net, [], rounds, bound, "complete group set", start)
-
-
 __all__ = [
-    "ROUTE_TOL", "RouteResult", "RouteRound", "consistent_lower", "lower_bound_over_all_groups", "relative_gap", "solve_route", "status_words",
+    "EXACT_GROUPS", "ROUTE_TOL", "RouteOptions", "RouteResult", "RouteRound", "consistent_lower", "exact_route",
+    "grow_route", "lower_bound_over_all_groups", "relative_gap", "route_options", "status_words",
 ]

@@ -1,5 +1,5 @@
 """Figures for notebook 07 (real data, honest optima): plain Adam runs against the bracket
-``[L, U]`` of :func:`~pathconvex_lab.convex.solve_route`, and the bracket round by round.
+``[L, U]`` of :func:`~pathconvex_lab.experiments.solve_route`, and the bracket round by round.
 
 Both functions draw results; they compute nothing. They return a matplotlib ``Figure`` (no
 pyplot state), with labelled axes and a legend placed outside the plotting area so that it never

@@ -34,6 +34,7 @@ Helpers (all take the Playwright ``page``): :func:`open_notebook`, :func:`run_al
 :func:`view_problems`,
 :func:`wait_for_kernel_idle`, :func:`slider`, :func:`move_slider`, :func:`drag_slider`,
 :func:`click_button`, :func:`widget_output_text`, :func:`widget_output_html`,
+:func:`widget_html_text`, :func:`assert_no_widget_errors`,
 :func:`plotly_state`, :func:`wait_for_change`. Sliders and buttons are found by their widget
 ``description``; give your dashboard's controls distinct descriptions.
 
@@ -434,6 +435,23 @@ def widget_output_html(page: Any, index: int | None = None) -> str:
     if index is not None:
         return outputs.nth(index).inner_html()
     return "\n".join(outputs.nth(i).inner_html() for i in range(outputs.count()))
+
+
+def widget_html_text(page: Any, pattern: str | None = None, index: int = 0) -> str:
+    """Text of the ``index``-th ipywidgets HTML widget (``.widget-html``) of the notebook, counting
+    only those whose text matches the regular expression ``pattern`` when one is given."""
+    if pattern is None:
+        widgets = page.locator(".jp-Notebook .widget-html")
+    else:
+        widgets = page.locator(".jp-Notebook .widget-html", has_text=re.compile(pattern))
+    return widgets.nth(index).inner_text()
+
+
+def assert_no_widget_errors(page: Any) -> None:
+    """No ipywidgets HTML widget of the notebook shows an ``error: ...`` message."""
+    texts = page.locator(".jp-Notebook .widget-html").all_inner_texts()
+    errors = [t for t in texts if t.strip().startswith("error:")]
+    assert not errors, errors
 
 
 def plotly_state(page: Any, index: int = 0) -> str:

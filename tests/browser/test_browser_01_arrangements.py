@@ -5,19 +5,22 @@ from __future__ import annotations
 import re
 
 import pytest
-from harness import assert_notebook_clean, move_slider, open_and_run_all, plotly_state, wait_for_change
+from harness import (
+    assert_no_widget_errors,
+    assert_notebook_clean,
+    move_slider,
+    open_and_run_all,
+    plotly_state,
+    wait_for_change,
+    widget_html_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _html_text(page, pattern: str) -> str:
     """Text of the first ipywidgets HTML widget whose text matches ``pattern``."""
-    return page.locator(".jp-Notebook .widget-html", has_text=re.compile(pattern)).first.inner_text().strip()
-
-
-def _no_dashboard_errors(page) -> None:
-    errors = [t for t in page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.strip().startswith("error:")]
-    assert not errors, errors
+    return widget_html_text(page, pattern).strip()
 
 
 def test_arrangement_explorers_react(lab_page):
@@ -49,5 +52,5 @@ def test_arrangement_explorers_react(lab_page):
                                                                  coverage)).group(1))
     assert found_after >= found_before
 
-    _no_dashboard_errors(lab_page)
+    assert_no_widget_errors(lab_page)
     assert_notebook_clean(lab_page)

@@ -6,12 +6,14 @@ import re
 
 import pytest
 from harness import (
+    assert_no_widget_errors,
     assert_notebook_clean,
     click_button,
     move_slider,
     open_and_run_all,
     slider_readout,
     wait_for_change,
+    widget_html_text,
     widget_output_html,
 )
 
@@ -21,7 +23,7 @@ SUMMARY = r"convex optimum p2\*"
 
 
 def _summary(page) -> str:
-    return page.locator(".jp-Notebook .widget-html", has_text=re.compile(SUMMARY)).first.inner_text()
+    return widget_html_text(page, SUMMARY)
 
 
 def test_two_layer_widget_resolves_for_a_new_beta(lab_page):
@@ -37,6 +39,5 @@ def test_two_layer_widget_resolves_for_a_new_beta(lab_page):
     assert "certificate of the best Adam network" in after
     wait_for_change(lambda: widget_output_html(lab_page), figure)
     assert float(beta) == pytest.approx(0.158, rel=0.02)
-    errors = [t for t in lab_page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.startswith("error:")]
-    assert not errors, errors
+    assert_no_widget_errors(lab_page)
     assert_notebook_clean(lab_page)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from harness import assert_notebook_clean, click_button, move_slider, open_and_run_all, wait_for_change
+from harness import (
+    assert_no_widget_errors,
+    assert_notebook_clean,
+    click_button,
+    move_slider,
+    open_and_run_all,
+    wait_for_change,
+    widget_html_text,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -13,7 +19,7 @@ SUMMARY = r"convex optimum p3\*\(m1="
 
 
 def _summary(page) -> str:
-    return page.locator(".jp-Notebook .widget-html", has_text=re.compile(SUMMARY)).first.inner_text()
+    return widget_html_text(page, SUMMARY)
 
 
 def test_three_layer_widget_resolves_for_another_width(lab_page):
@@ -25,6 +31,5 @@ def test_three_layer_widget_resolves_for_another_width(lab_page):
     click_button(lab_page, "solve and train")
     after = wait_for_change(lambda: _summary(lab_page), summary, timeout=240)
     assert "p3*(m1=1)" in after and "certificate of the best Adam network" in after
-    errors = [t for t in lab_page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.startswith("error:")]
-    assert not errors, errors
+    assert_no_widget_errors(lab_page)
     assert_notebook_clean(lab_page)

@@ -5,14 +5,21 @@ from __future__ import annotations
 import re
 
 import pytest
-from harness import assert_notebook_clean, move_slider, open_and_run_all, wait_for_change, widget_output_html
+from harness import (
+    assert_no_widget_errors,
+    assert_notebook_clean,
+    move_slider,
+    open_and_run_all,
+    wait_for_change,
+    widget_html_text,
+    widget_output_html,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _path_text(page, index: int) -> str:
-    return page.locator(".jp-Notebook .widget-html", has_text=re.compile(r"sub-networks after pruning")).nth(index) \
-        .inner_text()
+    return widget_html_text(page, r"sub-networks after pruning", index)
 
 
 def test_path_scrubbers_move_along_beta(lab_page):
@@ -25,6 +32,5 @@ def test_path_scrubbers_move_along_beta(lab_page):
         assert re.search(r"beta = ([\d.e+-]+)", after).group(1) != beta
         assert "certificate: p* in [" in after
         wait_for_change(lambda: widget_output_html(lab_page), figures)
-    errors = [t for t in lab_page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.startswith("error:")]
-    assert not errors, errors
+    assert_no_widget_errors(lab_page)
     assert_notebook_clean(lab_page)

@@ -5,7 +5,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from harness import assert_notebook_clean, move_slider, open_and_run_all, wait_for_change, widget_output_html
+from harness import (
+    assert_no_widget_errors,
+    assert_notebook_clean,
+    move_slider,
+    open_and_run_all,
+    wait_for_change,
+    widget_html_text,
+    widget_output_html,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -13,7 +21,7 @@ RANK_TEXT = r"rank \d+: .* groups \(exact program:"
 
 
 def _rank_text(page) -> str:
-    return page.locator(".jp-Notebook .widget-html", has_text=re.compile(RANK_TEXT)).first.inner_text()
+    return widget_html_text(page, RANK_TEXT)
 
 
 def test_rank_slider_scrubs_the_sweep(lab_page):
@@ -25,6 +33,5 @@ def test_rank_slider_scrubs_the_sweep(lab_page):
     assert int(re.match(r"rank (\d+)", after).group(1)) == rank - 1
     assert "p_hat/p* = " in after
     wait_for_change(lambda: widget_output_html(lab_page), figures)
-    errors = [t for t in lab_page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.startswith("error:")]
-    assert not errors, errors
+    assert_no_widget_errors(lab_page)
     assert_notebook_clean(lab_page)

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from harness import (
+    assert_no_widget_errors,
     assert_notebook_clean,
     click_button,
     drag_slider,
@@ -54,6 +55,5 @@ def test_training_dashboard_depth_train_and_stop(lab_page):
     assert "best objective" in final
     stop = _dashboard(lab_page).locator("button.widget-button", has_text="Stop")
     assert stop.is_disabled()
-    errors = [t for t in lab_page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.startswith("error:")]
-    assert not errors, errors
+    assert_no_widget_errors(lab_page)
     assert_notebook_clean(lab_page)

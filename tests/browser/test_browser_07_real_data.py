@@ -7,6 +7,7 @@ import re
 
 import pytest
 from harness import (
+    assert_no_widget_errors,
     assert_notebook_clean,
     click_button,
     open_and_run_all,
@@ -49,6 +50,5 @@ def test_route_dashboard_runs_to_a_verdict(lab_page):
     assert _dashboard(lab_page).locator(".widget-output img").count() >= 1, "no bracket figure in the dashboard"
     stop = _dashboard(lab_page).locator("button.widget-button", has_text="Stop")
     wait_until(lambda: "yes" if stop.is_disabled() else "", bool, timeout=30)
-    errors = [t for t in lab_page.locator(".jp-Notebook .widget-html").all_inner_texts() if t.startswith("error:")]
-    assert not errors, errors
+    assert_no_widget_errors(lab_page)
     assert_notebook_clean(lab_page)

@@ -9,6 +9,7 @@ from harness import (
     open_and_run_all,
     slider_readout,
     wait_for_change,
+    widget_html_text,
     widget_output_html,
 )
 
@@ -16,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _pattern_line(page) -> str:
-    return page.locator(".jp-Notebook .widget-html").first.inner_text().strip()
+    return widget_html_text(page).strip()
 
 
 def test_tour_runs_and_the_neuron_widget_reacts(lab_page):

@@ -8,55 +8,21 @@ every row afterwards (:meth:`~.maps.Maps.violation`).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import replace
 
 import numpy as np
 import scipy.spatial
 import torch
 
-from ...cache import hash_inputs
+from ...cache import MemoryCache, hash_inputs
 from . import settings
 from .maps import Maps
 
 Tensor = torch.Tensor
 
 
-class FacetCache:
-    """Kept-row sets ``(n,)`` bool by a SHA-256 digest of (data, pattern), least recently used first
-    out once they hold more than ``max_bytes`` bytes."""
-
-    def __init__(self, max_bytes: int):
-        self.max_bytes = max_bytes
-        self._sets: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._sets)
-
-    def get(self, key: str) -> np.ndarray | None:
-        """The set stored under ``key`` (now the most recently used), or ``None``."""
-        kept = self._sets.get(key)
-        if kept is not None:
-            self._sets.move_to_end(key)
-        return kept
-
-    def put(self, key: str, kept: np.ndarray) -> None:
-        """Store ``kept`` under ``key`` and evict the least recently used sets beyond the bound."""
-        previous = self._sets.pop(key, None)
-        self._bytes += kept.nbytes - (0 if previous is None else previous.nbytes)
-        self._sets[key] = kept
-        while self._bytes > self.max_bytes and self._sets:
-            self._bytes -= self._sets.popitem(last=False)[1].nbytes
-
-    def clear(self) -> None:
-        """Forget every set."""
-        self._sets.clear()
-        self._bytes = 0
-
-
 #: The kept-row sets of recent solves (regularization paths and widgets solve the same cones again).
-FACET_CACHE = FacetCache(settings.FACET_CACHE_BYTES)
+FACET_CACHE: MemoryCache[np.ndarray] = MemoryCache(max_bytes=settings.FACET_CACHE_BYTES, size=lambda kept: kept.nbytes)
 
 
 def _cone_facets(X: np.ndarray, pattern: np.ndarray, u: np.ndarray) -> np.ndarray:
