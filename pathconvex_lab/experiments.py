@@ -17,10 +17,18 @@ from typing import Any
 import numpy as np
 
 from ._validate import check_int
-from .convex.path import check_betas, effective_count, resolve_m1
+from .convex.betas import check_betas, effective_count, resolve_m1
 from .convex.program import check_problem
 from .convex.results import ConvexResult
-from .convex.route import ROUTE_TOL, RouteOptions, RouteResult, RouteRound, exact_route, grow_route, route_options
+from .convex.route import (
+    ROUTE_TOL,
+    RouteOptions,
+    RouteResult,
+    RouteRound,
+    exact_route,
+    grow_route,
+    route_options,
+)
 from .nets import ParallelReLUNet
 from .train import train
 
@@ -168,7 +176,7 @@ def nonconvex_sparsity(
     ``beta`` (Adam, full batch, path norm with the proximal step on the output weights, which
     zeroes unused sub-networks exactly) and count the sub-networks it uses: ``active`` (path norm
     above ``rtol`` times the largest, :func:`active_count`) and the participation number
-    (:func:`~pathconvex_lab.convex.path.effective_count`). Compare with
+    (:func:`~pathconvex_lab.convex.betas.effective_count`). Compare with
     :attr:`~pathconvex_lab.convex.path.RegularizationPath.subnetworks` at the same ``beta``."""
     X, y, _ = check_problem(X, y, 1.0)
     m1 = resolve_m1(layers, m1)

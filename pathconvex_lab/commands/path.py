@@ -69,7 +69,8 @@ def _auto_groups(X, y, betas: list[float], layers: int, m1: int, seed: int, time
 
 def run(args: argparse.Namespace) -> dict:
     """Solve the path; returns the summary dict (lists in the order of ``--betas``)."""
-    from ..convex.path import regularization_path, resolve_m1
+    from ..convex.betas import resolve_m1
+    from ..convex.path import regularization_path
     from ..convex.program import check_solver
     from ..convex.route import (
         consistent_lower,

@@ -13,10 +13,17 @@ Main entry points:
 Each solve returns a :class:`ConvexResult` with ``.network()``, ``.prune()``, ``.certificate()``.
 """
 
+from .betas import beta_grid, compute_beta_max, effective_count
 from .certificate import Certificate, certificate, certify_outputs
 from .grow import GrowthHistory, certify_and_grow
-from .lowrank import LowRankResult, RankSweep, group_count_bound, low_rank_approximation, low_rank_sweep
-from .path import RegularizationPath, beta_grid, compute_beta_max, effective_count, regularization_path
+from .lowrank import (
+    LowRankResult,
+    RankSweep,
+    group_count_bound,
+    low_rank_approximation,
+    low_rank_sweep,
+)
+from .path import RegularizationPath, regularization_path
 from .program import ProblemSize, estimate_size, solve_group_program
 from .results import ConvexResult, solve_groups
 from .route import RouteResult, RouteRound

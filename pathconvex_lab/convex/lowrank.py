@@ -24,9 +24,10 @@ import numpy as np
 from .. import arrangements as ar
 from .._validate import check_int
 from ..errors import ProblemTooLargeError
+from .betas import resolve_m1
 from .certificate import Certificate, certify_outputs
 from .groups import MAX_GROUPS
-from .path import ACTIVE_RTOL, resolve_m1
+from .path import ACTIVE_RTOL
 from .program import check_problem
 from .results import ConvexResult, pruned_subnetworks, solve_groups, sub_network_outputs
 
