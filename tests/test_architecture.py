@@ -84,3 +84,32 @@ def test_the_known_exceptions_are_still_needed():
     for (name, component) in KNOWN_EXCEPTIONS:
         path = PACKAGE / (name.replace(".", "/") + ".py")
         assert component in imported_components(path), f"{name} no longer imports {component}"
+
+
+#: Size limits of ARCHITECTURE.md: a module is one job, a function one step.
+MAX_MODULE_LINES = 600
+MAX_FUNCTION_LINES = 80
+
+
+def long_functions(path: Path, label: str) -> list[str]:
+    """Functions and methods of the module at ``path`` (named ``label`` in the answer) longer than
+    :data:`MAX_FUNCTION_LINES` (decorators excluded, docstrings included)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    return [f"{label}.{node.name}: {node.end_lineno - node.lineno + 1} lines"
+            for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+            and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES]
+
+
+def test_modules_and_functions_stay_small():
+    too_long = [f"{module_name(p)}: {n} lines" for p in modules()
+                if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    too_long += [entry for p in modules() for entry in long_functions(p, module_name(p))]
+    assert not too_long, "\n".join(too_long)
+
+
+def test_the_size_check_sees_a_long_function(tmp_path):
+    long = tmp_path / "long.py"
+    long.write_text("def f():\n" + "    x = 1\n" * MAX_FUNCTION_LINES)
+    short = tmp_path / "short.py"
+    short.write_text("def f():\n" + "    x = 1\n" * (MAX_FUNCTION_LINES - 1))
+    assert long_functions(long, "long") == ["long.f: 81 lines"] and long_functions(short, "short") == []
