@@ -120,6 +120,7 @@ def _one_line_error(capsys, argv: list[str]) -> str:
     return err
 
 
+@pytest.mark.slow
 def test_cli_solve_on_diabetes(capsys):
     assert main(["solve", "--data", "diabetes", "--layers", "2", "--beta", "0.1", "--groups", "5",
                  "--json"]) == 0

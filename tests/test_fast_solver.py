@@ -490,7 +490,8 @@ def test_the_preconditioner_is_exact_when_it_keeps_all_the_coupling(monkeypatch,
     assert iterative.iterations <= 2
 
 
-@pytest.mark.parametrize("case", ["two layers, n < G d", "two layers, n > G d", "three layers m1=2"])
+@pytest.mark.parametrize("case", [pytest.param("two layers, n < G d", marks=pytest.mark.slow), "two layers, n > G d",
+                                  pytest.param("three layers m1=2", marks=pytest.mark.slow)])
 def test_iterative_newton_solves_reach_the_certified_optimum(monkeypatch, case) -> None:
     """End to end, with a preconditioner that keeps the coupling of only four groups (the regime of
     problems too large for the dense solver)."""
@@ -546,6 +547,7 @@ def test_the_cold_start_scales_with_beta_and_reaches_the_optimum() -> None:
     assert_optimal(out, clarabel_value(X, y, big, *groups))
 
 
+@pytest.mark.slow
 def test_auto_uses_the_iterative_solver_when_the_dense_plan_does_not_fit(monkeypatch) -> None:
     X, y, beta, *groups = b1_problem(60, 4, 30, 1)
     G, m1, n = groups[0].shape

@@ -79,6 +79,7 @@ def test_solve_over_some_groups_never_says_optimal(capsys, plane_csv, args):
         assert out["lower_bound"] <= out["upper_bound"] + 1e-12
 
 
+@pytest.mark.slow
 def test_solve_route_stopped_early_is_bracketed(capsys, wide_csv):
     text, out = run(capsys, "solve", str(wide_csv), "--beta", "0.05", "--time-limit", "3")
     assert out["route"].startswith("trained+grown") and not out["certified"]

@@ -142,6 +142,7 @@ def test_lower_bound_is_never_above_the_exact_optimum_nor_any_network(case, laye
         assert lower <= min(objectives) + 1e-9
 
 
+@pytest.mark.slow
 def test_route_never_ends_above_its_trained_starts():
     X, y = small_data(3, 80, 6)  # rank 6: far too many groups to enumerate, so the search route runs
     route = solve_route(X, y, 0.05, time_limit=8.0, bound_time=2.0, networks=2, steps=150, subnets=30, progress=False)

@@ -26,7 +26,8 @@ def register(subparsers: Any) -> None:
                    f"`pathconvex-lab assign` (default: {DEFAULT_OUT}, or any folder here that `assign --out` "
                    "wrote; the assignment is read from each notebook)")
     p.add_argument("--timeout", type=float, default=grading.GRADE_TIMEOUT_S,
-                   help=f"seconds allowed per submission (default {grading.GRADE_TIMEOUT_S:g})")
+                   help=f"seconds allowed per submission, counted from its kernel's start (default "
+                        f"{grading.GRADE_TIMEOUT_S:g})")
     p.add_argument("--jobs", type=int, default=1, help="submissions graded at once (default 1)")
     p.add_argument("--unsafe", action="store_true", help="grade without a sandbox when none can be made: the "
                    "notebooks run with your rights (only for notebooks you trust)")

@@ -23,7 +23,7 @@ from .checks import (DECISION_CASES, DECISION_EDGE_CASES, PATH_NORM_TEST_VECTOR,
                      check_program_form, check_program_value, check_rebuild, check_rebuild_network, check_sampled,
                      check_sign_patterns, check_sign_patterns_random, check_trained, check_verdict, show)
 from .run import _scored_points  # noqa: F401 - tested as grading._scored_points
-from .run import (DEFAULT_BUILD_DIR, GRADE_TIMEOUT_S, QuestionGrade, SandboxUnavailable, SubmissionGrade,
+from .run import (DEFAULT_BUILD_DIR, GRADE_TIMEOUT_S, KERNEL_START_TIMEOUT_S, QuestionGrade, SandboxUnavailable, SubmissionGrade,
                   clean_message, find_autograder, grade_submission, grade_submissions, read_submission,
                   require_sandbox, resolve_autograder, submission_assignment)
 from .sandbox import GRADING_ENV_KEEP, grading_env, sandbox_status
@@ -37,7 +37,7 @@ __all__ = ["DEFAULT_BUILD_DIR", "find_autograder", "answered", "AnswerError", "A
            "check_program_value", "check_rebuild", "check_rebuild_network", "check_sampled",
            "check_sign_patterns", "check_sign_patterns_random", "check_trained", "check_verdict",
            "clean_message", "DECISION_CASES", "DECISION_EDGE_CASES", "default_masters_dir", "find_masters",
-           "grade_submission", "grade_submissions", "GRADE_TIMEOUT_S", "grading_env", "GRADING_ENV_KEEP",
+           "grade_submission", "grade_submissions", "GRADE_TIMEOUT_S", "KERNEL_START_TIMEOUT_S", "grading_env", "GRADING_ENV_KEEP",
            "PATH_NORM_TEST_VECTOR", "question_points", "QuestionGrade", "read_submission", "require_sandbox",
            "resolve_autograder", "sandbox_status", "SandboxUnavailable", "submission_assignment",
            "SubmissionGrade", "show", "ZIP_DATE"]

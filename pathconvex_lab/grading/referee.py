@@ -3,7 +3,8 @@
 ``python -m pathconvex_lab.grading.referee AUTOGRADER_ZIP NOTEBOOK RESULT_JSON [--unsafe]``
 
 It starts the submission's :mod:`.runner` in a sandbox (:mod:`.sandbox`; directly with
-``--unsafe``), waits until its notebook has run, then runs each test file of the zip (otter's
+``--unsafe``), writes the file :data:`STARTED_FILE` beside the result file once the notebook's
+kernel has started (the grader's time limit counts from then), waits until its notebook has run, then runs each test file of the zip (otter's
 exception-based format) here, against a :class:`.wire.RemoteNamespace`: the tests' ``check_*``
 functions see the submission's answers as plain data, and call its functions through the wire.
 The hidden tests never enter the sandbox; nothing the submission sends is unpickled; the result
@@ -23,6 +24,9 @@ from typing import Any, Mapping
 
 from .sandbox import grading_env, sandbox_command, sandbox_status
 from .wire import MAX_REPLY_BYTES, Remote, RemoteNamespace, WireError
+
+#: Written beside the result file when the submission's kernel has started.
+STARTED_FILE = "kernel-started"
 
 
 def read_autograder(zip_path: Path) -> tuple[dict[str, Any], dict[str, str]]:
@@ -111,6 +115,10 @@ def referee(zip_path: Path, notebook: Path, result_path: Path, *, unsafe: bool) 
         argv = sandbox_command(argv, workdir, env, hide=[zip_path, result_path.parent])
     runner = Runner(argv, workdir, env if unsafe else {}, result_path.parent / "runner.log")
     try:
+        started = runner.read()
+        if started.get("op") != "started":
+            raise WireError("the runner did not report its kernel's start")
+        (result_path.parent / STARTED_FILE).touch()
         ran = runner.read()
         summary["errors"] = [str(e)[:400] for e in ran.get("errors", [])][:20]
         if ran.get("failure"):

@@ -34,10 +34,14 @@ from typing import Any, Sequence
 from .._validate import check_positive
 from ..errors import InputError, PathconvexError
 from .build import _map_jobs, question_points
+from .referee import STARTED_FILE
 from .sandbox import INSTALL_HINT, grading_env, sandbox_status
 
-#: Default time limit for grading one submission, in seconds.
+#: Default time limit for grading one submission, in seconds, counted from its kernel's start.
 GRADE_TIMEOUT_S = 300.0
+#: Default limit, in seconds, for starting a submission's kernel (not the submission's doing: a
+#: busy machine can take long; a kernel that does not start in time is an error, not a score).
+KERNEL_START_TIMEOUT_S = 300.0
 
 
 class SandboxUnavailable(PathconvexError):
@@ -224,24 +228,39 @@ def _question_message(question: dict[str, Any]) -> str:
 
 
 def grade_submission(submission: str | os.PathLike, autograder: str | os.PathLike | None, *,
-                     timeout: float = GRADE_TIMEOUT_S, unsafe: bool = False) -> SubmissionGrade:
+                     timeout: float = GRADE_TIMEOUT_S, unsafe: bool = False,
+                     start_timeout: float = KERNEL_START_TIMEOUT_S) -> SubmissionGrade:
     """Grade one submission against an autograder zip (or the folder written by :func:`build_assignments`;
     None: the one :func:`find_autograder` finds in the current folder).
 
     The notebook runs in a sandbox, scored by a referee process (see the module docstring); both
-    end, with every process the notebook started, after ``timeout`` seconds. Never raises for a
+    end, with every process the notebook started, ``timeout`` seconds after the notebook's kernel
+    has started (starting it may take up to ``start_timeout`` seconds, which a busy machine, not
+    the submission, decides; past that the grade is an error, "grade again"). Never raises for a
     bad submission: the result says what went wrong. Raises SandboxUnavailable when no sandbox can
     be made and ``unsafe`` is False.
     """
     timeout = check_positive(timeout, "timeout")
+    start_timeout = check_positive(start_timeout, "start_timeout")
     sandbox = require_sandbox(unsafe)
-    grade = _grade(submission, autograder, timeout, unsafe)
+    grade = _grade(submission, autograder, timeout, start_timeout, unsafe)
     grade.sandbox = sandbox
     return grade
 
 
+def _wait_for_kernel(proc: subprocess.Popen, started: Path, limit: float) -> bool:
+    """Wait until the referee ``proc`` marks its submission's kernel as started (the file ``started``
+    exists) or ends; False when neither happens within ``limit`` seconds."""
+    deadline = time.monotonic() + limit
+    while not started.exists() and proc.poll() is None:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def _grade(submission: str | os.PathLike, autograder: str | os.PathLike | None, timeout: float,
-           unsafe: bool) -> SubmissionGrade:
+           start_timeout: float, unsafe: bool) -> SubmissionGrade:
     """:func:`grade_submission` once the sandbox is settled."""
     start = time.perf_counter()
     file = str(submission)
@@ -271,6 +290,11 @@ def _grade(submission: str | os.PathLike, autograder: str | os.PathLike | None, 
         env = grading_env(Path(tmp) / "referee")  # its own home and working folder, out of the submission's reach
         proc = subprocess.Popen(argv, cwd=env["HOME"], env=env, stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        if not _wait_for_kernel(proc, Path(tmp) / STARTED_FILE, start_timeout):
+            _kill_tree(proc)
+            return _zero_grade(file, assignment, "error", points,
+                               f"the notebook's kernel did not start within {start_timeout:g} s (a busy machine?): "
+                               "grade it again", time.perf_counter() - start)
         try:
             output, _ = proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

@@ -5,7 +5,8 @@ seed). The wire is this process's standard input and output as it started: one J
 line. It is moved to private file descriptors first, so nothing the notebook (or a program it
 starts) writes can land on it by accident. Messages:
 
-- to the referee, once the notebook has run: ``{"op": "ran", "errors": [...], "failure": None | str}``;
+- to the referee, once the kernel has started: ``{"op": "started"}``;
+- once the notebook has run: ``{"op": "ran", "errors": [...], "failure": None | str}``;
 - then, for each request line of the referee (:func:`.wire.answer`): ``{"reply": ...}``.
 
 Everything here is untrusted: the referee believes only plain data (see :mod:`.wire`).
@@ -82,6 +83,7 @@ def serve(notebook: Path, seed_variable: str | None, seed: int | None, wire_in: 
                             resources={"metadata": {"path": str(notebook.parent)}})
     failure = None
     with client.setup_kernel():
+        _send(wire_out, {"op": "started"})
         try:
             for index, cell in enumerate(nb.cells):
                 if cell.cell_type == "code":
