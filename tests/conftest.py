@@ -5,10 +5,13 @@
   ``make test-fast`` deselects them. A test that takes more than ``SLOW_S`` seconds is marked
   ``slow``; the end of every run lists the unmarked tests that took longer (information only).
 - Reference values of docs/mathematics.md §8 live in ``tests/reference_values.py``.
+- Ctrl-C works as in a terminal even when the suite was started with SIGINT ignored (a shell's
+  background job inherits that), so the tests of interrupted commands hold however CI starts them.
 """
 
 from __future__ import annotations
 
+import signal
 from collections import defaultdict
 from pathlib import Path
 
@@ -19,6 +22,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 #: Seconds (setup, call and teardown together) above which a test must be marked ``slow``.
 SLOW_S = 5.0
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Give SIGINT its default Python handler when the suite inherited it ignored; the commands the
+    tests start then inherit the default disposition too (exec resets a handled signal)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _cuda_available() -> bool:

@@ -92,7 +92,7 @@ def run(args: argparse.Namespace) -> dict:
         groups, route = _auto_groups(X, y, betas, args.layers, m1, seed, time_limit, args.solver)
     try:
         path = regularization_path(X, y, betas, layers=args.layers, m1=m1, groups=groups, seed=seed,
-                                   solver=args.solver, cache=not args.no_cache)
+                                   solver=args.solver, cache=not args.no_cache, progress=True)
     except ProblemTooLargeError as exc:
         raise ProblemTooLargeError(
             f"--groups exact: {str(exc).split(': ', 1)[0]}; use --groups auto (the default), --groups N "
