@@ -490,8 +490,8 @@ def test_the_preconditioner_is_exact_when_it_keeps_all_the_coupling(monkeypatch,
     assert iterative.iterations <= 2
 
 
-@pytest.mark.parametrize("case", [pytest.param("two layers, n < G d", marks=pytest.mark.slow), "two layers, n > G d",
-                                  pytest.param("three layers m1=2", marks=pytest.mark.slow)])
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["two layers, n < G d", "two layers, n > G d", "three layers m1=2"])
 def test_iterative_newton_solves_reach_the_certified_optimum(monkeypatch, case) -> None:
     """End to end, with a preconditioner that keeps the coupling of only four groups (the regime of
     problems too large for the dense solver)."""
@@ -509,6 +509,7 @@ def test_iterative_newton_solves_reach_the_certified_optimum(monkeypatch, case) 
     assert_optimal(out, clarabel_value(X, y, beta, *groups))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["two layers, n > G d", "two layers, n < G d", "three layers m1=2"])
 def test_centrality_correctors_keep_the_optimum_and_save_newton_steps(monkeypatch, case) -> None:
     """Gondzio's corrector (normally only for capacitances of CORRECTOR_MIN_SIZE rows and more, forced

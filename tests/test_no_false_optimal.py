@@ -102,6 +102,7 @@ def test_path_over_sampled_groups_never_says_optimal(capsys, plane_csv):
         assert_honest(text + json.dumps(out), False)
 
 
+@pytest.mark.slow
 def test_printed_results_never_say_optimal_without_a_proof():
     X, y = data.add_bias(np.random.default_rng(7).standard_normal((40, 2))), np.random.default_rng(8).standard_normal(40)
     sampled = solve_two_layer(X, y, 0.05, 30, seed=0)

@@ -21,6 +21,7 @@ def _labelled(ax) -> bool:
     return bool(ax.get_xlabel()) and bool(ax.get_ylabel())
 
 
+@pytest.mark.slow
 def test_dashboard_run_shows_the_bracket():
     box = route_dashboard(max_rows=60, time_limit=3.0, steps=100, subnets=40)
     assert box.controls["dataset"].options == ("diabetes", "breast_cancer", "wine", "iris")
