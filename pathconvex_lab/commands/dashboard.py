@@ -16,7 +16,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import webbrowser
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,11 +28,9 @@ from .lab import (
     TOKEN_ENV,
     ServerLaunch,
     add_server_args,
-    catch_interrupts,
     free_port,
     port_is_free,
-    start,
-    stop,
+    serve,
 )
 from .lab import wait_until_ready as lab_wait_until_ready
 
@@ -109,26 +106,7 @@ def run(args: argparse.Namespace) -> dict | int:
                 "token_required": True,
                 "sources_hidden": True,
             }
-        return _serve(launch, open_browser=not args.no_browser)
+        return serve(launch, lambda proc: wait_until_ready(launch, proc), "Voila", "the pathconvex_lab dashboard",
+                     open_browser=not args.no_browser)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-
-
-def _serve(launch: DashboardLaunch, open_browser: bool) -> int:
-    catch_interrupts()
-    proc = start(launch)
-    try:
-        wait_until_ready(launch, proc)
-        print(f"Voila (pid {proc.pid}) serves the pathconvex_lab dashboard\nopen: {launch.url}\nstop: Ctrl-C",
-              flush=True)
-        if open_browser:
-            webbrowser.open(launch.url)
-        return int(proc.wait())
-    except KeyboardInterrupt:
-        print("stopping Voila ...", file=sys.stderr, flush=True)
-        stop(proc)
-        return 0
-    except RuntimeError as exc:
-        stop(proc)
-        sys.stderr.write(f"error: {exc}\n")
-        return 1

@@ -22,7 +22,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping, Sequence
+import webbrowser
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -274,15 +275,25 @@ def run(args: argparse.Namespace) -> dict | int:
             "notebook_dir": str(launch.notebook_dir),
             "port": launch.port,
         }
+    return serve(launch, lambda proc: wait_until_ready(launch, proc), "JupyterLab", str(launch.notebook_dir))
+
+
+def serve(launch: ServerLaunch, ready: Callable[[subprocess.Popen], None], name: str, serves: str, *,
+          open_browser: bool = False) -> int:
+    """Start the server of ``launch`` and serve until Ctrl-C: once ``ready(proc)`` returns, print
+    "``name`` (pid N) serves ``serves``", the URL with its token and how to stop it (and open a
+    browser on the URL with ``open_browser``). Returns the server's exit status; 0 after Ctrl-C,
+    which stops it; 1 when it never came up (``ready`` raised RuntimeError)."""
     catch_interrupts()
     proc = start(launch)
     try:
-        wait_until_ready(launch, proc)
-        print(f"JupyterLab (pid {proc.pid}) serves {launch.notebook_dir}\n"
-              f"open: {launch.url}\nstop: Ctrl-C", flush=True)
+        ready(proc)
+        print(f"{name} (pid {proc.pid}) serves {serves}\nopen: {launch.url}\nstop: Ctrl-C", flush=True)
+        if open_browser:
+            webbrowser.open(launch.url)
         return int(proc.wait())
     except KeyboardInterrupt:
-        print("stopping JupyterLab ...", file=sys.stderr, flush=True)
+        print(f"stopping {name} ...", file=sys.stderr, flush=True)
         stop(proc)
         return 0
     except RuntimeError as exc:

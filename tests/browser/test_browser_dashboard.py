@@ -11,7 +11,7 @@ import pytest
 from harness import ARTIFACTS_DIR, wait_for_change
 
 from pathconvex_lab.commands import dashboard as dashboard_command
-from pathconvex_lab.commands.lab import stop
+from pathconvex_lab.commands.lab import start, stop
 from pathconvex_lab.dashboard import write_dashboard
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -24,7 +24,7 @@ def voila(tmp_path_factory):
     launch = dashboard_command.plan_launch(write_dashboard(folder))
     log_path = folder / "voila.log"
     with open(log_path, "wb") as log:
-        proc = dashboard_command.start(launch, log=log)
+        proc = start(launch, log=log)
         try:
             dashboard_command.wait_until_ready(launch, proc)
             yield launch, log_path
