@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import secrets
-import shlex
 import shutil
 import subprocess
 import sys
@@ -25,7 +24,6 @@ from ._common import add_json_flag
 from .lab import (
     HOST,
     READY_TIMEOUT_S,
-    TOKEN_ENV,
     ServerLaunch,
     add_server_args,
     free_port,
@@ -95,17 +93,8 @@ def run(args: argparse.Namespace) -> dict | int:
     try:
         launch = plan_launch(write_dashboard(folder), port=args.port)
         if args.dry_run:
-            return {
-                "command": shlex.join(launch.argv),
-                "argv": list(launch.argv),
-                "env": {TOKEN_ENV: "<random, generated at launch>"},
-                "url": f"{launch.base_url}/?token=<token>",
-                "host": HOST,
-                "port": launch.port,
-                "notebook": str(launch.notebook),
-                "token_required": True,
-                "sources_hidden": True,
-            }
+            return {**launch.dry_run(), "host": HOST, "notebook": str(launch.notebook), "token_required": True,
+                    "sources_hidden": True}
         return serve(launch, lambda proc: wait_until_ready(launch, proc), "Voila", "the pathconvex_lab dashboard",
                      open_browser=not args.no_browser)
     finally:

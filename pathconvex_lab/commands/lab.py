@@ -39,10 +39,11 @@ READY_TIMEOUT_S = 120.0
 class ServerLaunch:
     """URL and environment of a planned server (mixed into the frozen launch dataclasses).
 
-    Subclasses have ``port`` and ``token`` fields and set ``URL_PATH``, the page a browser opens.
+    Subclasses have ``argv``, ``port`` and ``token`` fields and set ``URL_PATH``, the page a browser opens.
     """
 
     URL_PATH = "/"
+    argv: tuple[str, ...]
     port: int
     token: str
 
@@ -55,6 +56,17 @@ class ServerLaunch:
     def url(self) -> str:
         """The address to open in a browser, token included."""
         return f"{self.base_url}{self.URL_PATH}?token={self.token}"
+
+    def dry_run(self) -> dict[str, object]:
+        """What ``--dry-run`` prints: the command, its environment (the token withheld), the URL,
+        the port. Subclasses' commands add what they serve."""
+        return {
+            "command": shlex.join(self.argv),
+            "argv": list(self.argv),
+            "env": {TOKEN_ENV: "<random, generated at launch>"},
+            "url": f"{self.base_url}{self.URL_PATH}?token=<token>",
+            "port": self.port,
+        }
 
     def env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """``base`` (default: this process's environment) plus ``JUPYTER_TOKEN``."""
@@ -267,14 +279,7 @@ def run(args: argparse.Namespace) -> dict | int:
         raise InputError("--json only applies with --dry-run (a running server prints its URL)")
     launch = plan_launch(port=args.port, notebook_dir=args.notebook_dir, open_browser=not args.no_browser)
     if args.dry_run:
-        return {
-            "command": shlex.join(launch.argv),
-            "argv": list(launch.argv),
-            "env": {TOKEN_ENV: "<random, generated at launch>"},
-            "url": f"{launch.base_url}/lab?token=<token>",
-            "notebook_dir": str(launch.notebook_dir),
-            "port": launch.port,
-        }
+        return {**launch.dry_run(), "notebook_dir": str(launch.notebook_dir)}
     return serve(launch, lambda proc: wait_until_ready(launch, proc), "JupyterLab", str(launch.notebook_dir))
 
 
